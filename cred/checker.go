@@ -1,0 +1,73 @@
+package cred
+
+import (
+	"context"
+	"reflect"
+)
+
+// Checker turns credentials into an avatar ID, or refuses them.
+//
+// A checker declares the credential interfaces it handles; the Portal only
+// hands it credentials that implement one of them. It returns
+// ErrUnauthorizedLogin (possibly wrapped) for wrong credentials, whether the
+// user is unknown or the password wrong, and any other error for a failure of
+// its own (store unreachable, timeout), which the Portal reports as internal.
+// Error texts must never contain a password or hash.
+type Checker interface {
+	// CredentialInterfaces lists the credential interfaces this checker
+	// handles, e.g. reflect.TypeFor[cred.UsernamePassword]().
+	CredentialInterfaces() []reflect.Type
+	// RequestAvatarID checks creds and returns who they belong to.
+	RequestAvatarID(ctx context.Context, creds Credentials, mind Mind) (AvatarID, error)
+}
+
+// CheckerFunc adapts a function into a Checker handling the given
+// interfaces. See NewCheckerFunc.
+type CheckerFunc struct {
+	Interfaces []reflect.Type
+	Func       func(ctx context.Context, creds Credentials, mind Mind) (AvatarID, error)
+	// Name describes the checker in error messages; optional.
+	Name string
+}
+
+// NewCheckerFunc returns a Checker that handles ifaces by calling f.
+func NewCheckerFunc(f func(ctx context.Context, creds Credentials, mind Mind) (AvatarID, error), ifaces ...reflect.Type) *CheckerFunc {
+	return &CheckerFunc{Interfaces: ifaces, Func: f}
+}
+
+// CredentialInterfaces returns c.Interfaces.
+func (c *CheckerFunc) CredentialInterfaces() []reflect.Type { return c.Interfaces }
+
+// RequestAvatarID calls c.Func.
+func (c *CheckerFunc) RequestAvatarID(ctx context.Context, creds Credentials, mind Mind) (AvatarID, error) {
+	return c.Func(ctx, creds, mind)
+}
+
+// String returns c.Name, or "CheckerFunc".
+func (c *CheckerFunc) String() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return "CheckerFunc"
+}
+
+// DigestAlgorithmer is implemented by checkers of UsernameDigestHash that
+// store HA1s for some algorithms only (an htdigest file: MD5). A protocol
+// offers a Digest algorithm only if some registered checker can verify it;
+// a checker of UsernameHashedPassword can verify every algorithm.
+type DigestAlgorithmer interface {
+	// DigestAlgorithms returns the base algorithms (AlgorithmMD5, ...) for
+	// which the checker has HA1s in realm.
+	DigestAlgorithms(realm string) []string
+}
+
+// UserHashResolver is implemented by checkers that can map an RFC 7616
+// userhash (H(username ":" realm), hex) back to a user name, so Digest
+// clients may hide the user name on the wire.
+type UserHashResolver interface {
+	// ResolveUserHash returns the user name whose hash under algorithm and
+	// realm is userhash, or ok false.
+	ResolveUserHash(ctx context.Context, realm, algorithm, userhash string) (username string, ok bool)
+}
+
+var _ Checker = (*CheckerFunc)(nil)

@@ -1,0 +1,123 @@
+package cred
+
+import (
+	"crypto/subtle"
+	"reflect"
+)
+
+// Credentials is anything a client presents to log in. What a checker can do
+// with it is decided by the credential interfaces it implements
+// (UsernamePassword, UsernameHashedPassword, UsernameDigestHash, Anonymous).
+type Credentials any
+
+// UsernamePassword is a credential whose plaintext password is in hand, as
+// with HTTP Basic or FTP's USER/PASS.
+type UsernamePassword interface {
+	// Username returns the user name the client gave.
+	Username() string
+	// Password returns the plaintext password the client gave.
+	Password() string
+	// CheckPassword reports, in constant time, whether password is the one
+	// the client gave.
+	CheckPassword(password string) bool
+}
+
+// UsernameHashedPassword is a credential where the client proved knowledge of
+// a password without sending it (an HTTP Digest response). The checker
+// supplies the plaintext it has stored, and the credential does the protocol's
+// arithmetic.
+type UsernameHashedPassword interface {
+	// Username returns the user name the client gave.
+	Username() string
+	// CheckPassword reports whether the client's proof matches password.
+	CheckPassword(password string) bool
+}
+
+// UsernameDigestHash is a credential that can be verified against a stored
+// digest hash (HA1 = H(username:realm:password)) for a realm and algorithm,
+// as Apache's htdigest files store them, so the plaintext is never needed.
+type UsernameDigestHash interface {
+	// Username returns the user name the client gave.
+	Username() string
+	// Realm returns the realm the HA1 must have been computed for.
+	Realm() string
+	// Algorithm returns the base hash algorithm of the HA1 the checker must
+	// supply: one of AlgorithmMD5, AlgorithmSHA256, AlgorithmSHA512_256.
+	Algorithm() string
+	// CheckHash reports whether the client's proof matches the stored HA1,
+	// given as lower-case hex.
+	CheckHash(ha1 string) bool
+}
+
+// Anonymous is the credential of a client that gave no identity. Only an
+// anonymous checker handles it, so anonymous access is the portal's decision.
+type Anonymous interface {
+	// IsAnonymous reports true; it marks the interface.
+	IsAnonymous() bool
+}
+
+// Digest base hash algorithms as RFC 7616 names them. A UsernameDigestHash
+// reports one of these; "-sess" variants use the same stored HA1.
+const (
+	AlgorithmMD5        = "MD5"
+	AlgorithmSHA256     = "SHA-256"
+	AlgorithmSHA512_256 = "SHA-512-256"
+)
+
+// The reflect.Type of each credential interface, for CredentialInterfaces
+// implementations and Portal.CheckCredentialType.
+var (
+	UsernamePasswordType       = reflect.TypeFor[UsernamePassword]()
+	UsernameHashedPasswordType = reflect.TypeFor[UsernameHashedPassword]()
+	UsernameDigestHashType     = reflect.TypeFor[UsernameDigestHash]()
+	AnonymousType              = reflect.TypeFor[Anonymous]()
+)
+
+// builtinInterfaces lists the credential interfaces gocred defines, used to
+// describe a credential type in error messages.
+var builtinInterfaces = []reflect.Type{
+	UsernamePasswordType, UsernameHashedPasswordType, UsernameDigestHashType, AnonymousType,
+}
+
+// PasswordCredentials is the plain user name and password credential. It
+// implements UsernamePassword and also UsernameHashedPassword, so a checker
+// that only stores plaintext passwords can check it too.
+type PasswordCredentials struct {
+	User string
+	Pass string
+}
+
+// NewUsernamePassword returns credentials for a user name and plaintext
+// password.
+func NewUsernamePassword(user, password string) *PasswordCredentials {
+	return &PasswordCredentials{User: user, Pass: password}
+}
+
+// Username returns the user name.
+func (c *PasswordCredentials) Username() string { return c.User }
+
+// Password returns the plaintext password.
+func (c *PasswordCredentials) Password() string { return c.Pass }
+
+// CheckPassword compares password with the one given, in constant time.
+func (c *PasswordCredentials) CheckPassword(password string) bool {
+	return subtle.ConstantTimeCompare([]byte(c.Pass), []byte(password)) == 1
+}
+
+// String never shows the password, so credentials are safe to log.
+func (c *PasswordCredentials) String() string { return "password credentials for " + quoteName(c.User) }
+
+// GoString is like String, so %#v cannot leak the password either.
+func (c *PasswordCredentials) GoString() string { return c.String() }
+
+// AnonymousCredentials is the credential of a client that gave no identity.
+type AnonymousCredentials struct{}
+
+// IsAnonymous reports true.
+func (AnonymousCredentials) IsAnonymous() bool { return true }
+
+var (
+	_ UsernamePassword       = (*PasswordCredentials)(nil)
+	_ UsernameHashedPassword = (*PasswordCredentials)(nil)
+	_ Anonymous              = AnonymousCredentials{}
+)

@@ -1,0 +1,89 @@
+package cred
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"time"
+)
+
+// Sentinel errors that callers branch on with errors.Is.
+var (
+	// ErrUnauthorizedLogin: the credentials are wrong (bad password or unknown
+	// user; checkers never tell the two apart). Protocols answer 401 or 530.
+	ErrUnauthorizedLogin = errors.New("cred: unauthorized login")
+	// ErrUnhandledCredentials: no checker is registered for any interface the
+	// credentials implement. This is a misconfiguration, not a wrong password.
+	ErrUnhandledCredentials = errors.New("cred: unhandled credentials")
+	// ErrLoginDenied: the user is known and authenticated, but the realm
+	// refuses them (disabled account, quota, policy).
+	ErrLoginDenied = errors.New("cred: login denied")
+	// ErrThrottled: too many recent failures for this user or address; the
+	// login was refused without checking the password. An error matching it
+	// also matches ErrUnauthorizedLogin, so protocols that do not care treat
+	// it as a refusal. See ThrottledError.
+	ErrThrottled = errors.New("cred: too many failed logins")
+)
+
+// ThrottledError is returned by a throttling checker. It matches both
+// ErrThrottled and ErrUnauthorizedLogin.
+type ThrottledError struct {
+	// RetryAfter is how long until a new attempt may be checked; zero if
+	// unknown.
+	RetryAfter time.Duration
+}
+
+func (e *ThrottledError) Error() string {
+	if e.RetryAfter > 0 {
+		return "cred: too many failed logins; retry after " + e.RetryAfter.Round(time.Second).String()
+	}
+	return "cred: too many failed logins"
+}
+
+// Is makes errors.Is match ErrThrottled and ErrUnauthorizedLogin.
+func (e *ThrottledError) Is(target error) bool {
+	return target == ErrThrottled || target == ErrUnauthorizedLogin
+}
+
+// UnhandledCredentialsError describes credentials that no registered checker
+// handles. It matches ErrUnhandledCredentials with errors.Is.
+type UnhandledCredentialsError struct {
+	// Type is the concrete credential type.
+	Type reflect.Type
+	// Implements lists the gocred credential interfaces Type implements.
+	Implements []reflect.Type
+	// Registered describes each registered interface and its checkers.
+	Registered []string
+}
+
+func (e *UnhandledCredentialsError) Error() string {
+	var b strings.Builder
+	b.WriteString("cred: no checker handles ")
+	b.WriteString(typeName(e.Type))
+	b.WriteString(" (implements ")
+	if len(e.Implements) == 0 {
+		b.WriteString("no gocred credential interface")
+	}
+	for i, t := range e.Implements {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(typeName(t))
+	}
+	b.WriteString("); registered: ")
+	if len(e.Registered) == 0 {
+		b.WriteString("nothing")
+	}
+	b.WriteString(strings.Join(e.Registered, "; "))
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrUnhandledCredentials) true.
+func (e *UnhandledCredentialsError) Is(target error) bool { return target == ErrUnhandledCredentials }
+
+func typeName(t reflect.Type) string {
+	if t == nil {
+		return "<nil>"
+	}
+	return t.String()
+}

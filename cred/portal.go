@@ -1,0 +1,317 @@
+package cred
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Portal routes credentials to the checkers that handle them and asks its
+// realm for the avatar of whoever they name. It is safe for concurrent use.
+// Build one with NewPortal; see the package documentation for its rules.
+type Portal struct {
+	realm    Realm
+	mu       sync.Mutex // serialises Register
+	reg      atomic.Pointer[registry]
+	observer atomic.Pointer[Observer]
+}
+
+// registry is an immutable snapshot of the registered checkers; Register
+// replaces it, so Login reads it without locks.
+type registry struct {
+	ifaces    []reflect.Type             // registration order
+	byIface   map[reflect.Type][]Checker // checkers per interface, in order
+	routeMemo sync.Map                   // concrete credential type -> *route
+}
+
+// route is what a concrete credential type resolves to: the checkers to try,
+// in order, or the error that none does.
+type route struct {
+	checkers []Checker
+	err      error
+}
+
+// Session is the result of a successful login.
+type Session struct {
+	// ID is who logged in.
+	ID AvatarID
+	// Interface is the avatar interface the realm chose, one of those asked for.
+	Interface reflect.Type
+	// Avatar implements Interface.
+	Avatar any
+	// Logout ends the session; the protocol calls it exactly once when the
+	// session is over. It is never nil, and calls after the first do nothing.
+	Logout func()
+}
+
+// NewPortal returns a portal over realm with the given checkers registered,
+// in order. It fails if realm or a checker is nil, or a checker declares no
+// interface or a type that is not an interface.
+func NewPortal(realm Realm, checkers ...Checker) (*Portal, error) {
+	if realm == nil {
+		return nil, errors.New("cred: NewPortal: realm is nil")
+	}
+	p := &Portal{realm: realm}
+	p.reg.Store(&registry{byIface: map[reflect.Type][]Checker{}})
+	for _, c := range checkers {
+		if err := p.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// Register adds a checker for every credential interface it declares, after
+// the checkers already registered for them.
+func (p *Portal) Register(c Checker) error {
+	if c == nil {
+		return errors.New("cred: Register: checker is nil")
+	}
+	ifaces := c.CredentialInterfaces()
+	if len(ifaces) == 0 {
+		return fmt.Errorf("cred: Register: checker %s declares no credential interface", describeChecker(c))
+	}
+	for _, t := range ifaces {
+		if t == nil || t.Kind() != reflect.Interface {
+			return fmt.Errorf("cred: Register: checker %s declares %s, which is not an interface type (use reflect.TypeFor[cred.UsernamePassword]())", describeChecker(c), typeName(t))
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	old := p.reg.Load()
+	next := &registry{ifaces: slices.Clone(old.ifaces), byIface: make(map[reflect.Type][]Checker, len(old.byIface)+len(ifaces))}
+	for t, cs := range old.byIface {
+		next.byIface[t] = cs
+	}
+	for _, t := range ifaces {
+		if _, ok := next.byIface[t]; !ok {
+			next.ifaces = append(next.ifaces, t)
+		}
+		if slices.Contains(next.byIface[t], c) {
+			continue
+		}
+		next.byIface[t] = append(slices.Clip(next.byIface[t]), c)
+	}
+	p.reg.Store(next)
+	return nil
+}
+
+// SetObserver sets the observer told of every login outcome; nil turns it off.
+func (p *Portal) SetObserver(o Observer) {
+	if o == nil {
+		p.observer.Store(nil)
+		return
+	}
+	p.observer.Store(&o)
+}
+
+// CheckCredentialType reports whether credentials of concrete type t can be
+// handled by some registered checker. If not, it returns the same
+// *UnhandledCredentialsError that Login would, so a protocol calls this at
+// construction and a misconfiguration fails at startup instead of as a
+// silent refusal of every login.
+func (p *Portal) CheckCredentialType(t reflect.Type) error {
+	return p.reg.Load().route(t).err
+}
+
+// CheckersFor returns the checkers that credentials of concrete type t would
+// be routed to, in the order they are tried.
+func (p *Portal) CheckersFor(t reflect.Type) []Checker {
+	return slices.Clone(p.reg.Load().route(t).checkers)
+}
+
+func (r *registry) route(t reflect.Type) *route {
+	if v, ok := r.routeMemo.Load(t); ok {
+		return v.(*route)
+	}
+	rt := &route{}
+	for _, iface := range r.ifaces {
+		if t == nil || !t.Implements(iface) {
+			continue
+		}
+		for _, c := range r.byIface[iface] {
+			if !slices.Contains(rt.checkers, c) {
+				rt.checkers = append(rt.checkers, c)
+			}
+		}
+	}
+	if len(rt.checkers) == 0 {
+		e := &UnhandledCredentialsError{Type: t}
+		for _, iface := range builtinInterfaces {
+			if t != nil && t.Implements(iface) {
+				e.Implements = append(e.Implements, iface)
+			}
+		}
+		for _, iface := range r.ifaces {
+			names := ""
+			for i, c := range r.byIface[iface] {
+				if i > 0 {
+					names += ", "
+				}
+				names += describeChecker(c)
+			}
+			e.Registered = append(e.Registered, typeName(iface)+" ("+names+")")
+		}
+		rt.err = e
+	}
+	v, _ := r.routeMemo.LoadOrStore(t, rt)
+	return v.(*route)
+}
+
+func describeChecker(c Checker) string {
+	if s, ok := c.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return fmt.Sprintf("%T", c)
+}
+
+// Login checks creds with the checkers registered for the interfaces they
+// implement and asks the realm for an avatar implementing one of ifaces.
+//
+// It returns an error matching ErrUnauthorizedLogin for wrong credentials,
+// ErrUnhandledCredentials when no checker handles them, ErrLoginDenied when
+// the realm refuses the user, the context's error when ctx ends first, and
+// any other error for an internal failure of a checker or the realm.
+func (p *Portal) Login(ctx context.Context, creds Credentials, mind Mind, ifaces ...reflect.Type) (Session, error) {
+	obs := p.observer.Load()
+	var start time.Time
+	if obs != nil {
+		start = time.Now()
+	}
+	s, err := p.login(ctx, creds, mind, ifaces)
+	if obs != nil {
+		ev := LoginEvent{
+			Protocol:   mind.Protocol,
+			RemoteAddr: mind.RemoteAddr,
+			ID:         s.ID,
+			Outcome:    OutcomeOf(err),
+			Duration:   time.Since(start),
+		}
+		if u, ok := creds.(interface{ Username() string }); ok {
+			ev.Username = u.Username()
+		}
+		if ev.Outcome == OutcomeError || ev.Outcome == OutcomeUnhandled {
+			ev.Err = err
+		}
+		(*obs).ObserveLogin(ctx, ev)
+	}
+	return s, err
+}
+
+func (p *Portal) login(ctx context.Context, creds Credentials, mind Mind, ifaces []reflect.Type) (Session, error) {
+	if err := ctx.Err(); err != nil {
+		return Session{}, fmt.Errorf("cred: login abandoned: %w", err)
+	}
+	if len(ifaces) == 0 {
+		return Session{}, errors.New("cred: Login: no avatar interface asked for")
+	}
+	rt := p.reg.Load().route(reflect.TypeOf(creds))
+	if rt.err != nil {
+		return Session{}, rt.err
+	}
+	id, err := tryCheckers(ctx, rt.checkers, creds, mind)
+	if err != nil {
+		return Session{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Session{}, fmt.Errorf("cred: login abandoned: %w", err)
+	}
+	iface, avatar, logout, err := p.realm.RequestAvatar(ctx, id, mind, ifaces...)
+	if err != nil {
+		if errors.Is(err, ErrLoginDenied) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return Session{}, err
+		}
+		return Session{}, fmt.Errorf("cred: realm failed for %s: %w", id, err)
+	}
+	s := Session{ID: id, Interface: iface, Avatar: avatar, Logout: once(logout)}
+	if err := checkAvatar(iface, avatar, ifaces); err != nil {
+		s.Logout()
+		return Session{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		s.Logout()
+		return Session{}, fmt.Errorf("cred: login abandoned: %w", err)
+	}
+	return s, nil
+}
+
+// tryCheckers asks each checker in turn: a refusal moves on to the next,
+// anything else ends the search.
+func tryCheckers(ctx context.Context, checkers []Checker, creds Credentials, mind Mind) (AvatarID, error) {
+	var refusal error
+	for _, c := range checkers {
+		id, err := c.RequestAvatarID(ctx, creds, mind)
+		if err == nil {
+			if id.IsZero() {
+				return AvatarID{}, fmt.Errorf("cred: checker %s accepted credentials but returned the zero AvatarID", describeChecker(c))
+			}
+			return id, nil
+		}
+		if !errors.Is(err, ErrUnauthorizedLogin) {
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return AvatarID{}, err
+			}
+			return AvatarID{}, fmt.Errorf("cred: checker %s failed: %w", describeChecker(c), err)
+		}
+		if errors.Is(err, ErrThrottled) {
+			return AvatarID{}, err // a lockout is not a cue to try other stores
+		}
+		if refusal == nil {
+			refusal = err
+		}
+		if err := ctx.Err(); err != nil {
+			return AvatarID{}, fmt.Errorf("cred: login abandoned: %w", err)
+		}
+	}
+	return AvatarID{}, refusal
+}
+
+func checkAvatar(iface reflect.Type, avatar any, asked []reflect.Type) error {
+	if !slices.Contains(asked, iface) {
+		return fmt.Errorf("cred: realm returned an avatar for %s, which was not asked for (asked: %v)", typeName(iface), asked)
+	}
+	at := reflect.TypeOf(avatar)
+	if at == nil {
+		return fmt.Errorf("cred: realm returned a nil avatar for %s", typeName(iface))
+	}
+	if at != iface && (iface.Kind() != reflect.Interface || !at.Implements(iface)) {
+		return fmt.Errorf("cred: realm returned a %s, which does not implement %s", typeName(at), typeName(iface))
+	}
+	return nil
+}
+
+func noop() {}
+
+// once wraps a logout so that only its first call runs it.
+func once(f func()) func() {
+	if f == nil {
+		return noop
+	}
+	var done atomic.Bool
+	return func() {
+		if done.CompareAndSwap(false, true) {
+			f()
+		}
+	}
+}
+
+// Login is Portal.Login for one avatar interface A, returning the avatar as
+// an A. For example, Login[http.Handler](ctx, portal, creds, mind).
+func Login[A any](ctx context.Context, p *Portal, creds Credentials, mind Mind) (A, Session, error) {
+	var zero A
+	s, err := p.Login(ctx, creds, mind, reflect.TypeFor[A]())
+	if err != nil {
+		return zero, s, err
+	}
+	a, ok := s.Avatar.(A)
+	if !ok {
+		s.Logout()
+		return zero, Session{}, fmt.Errorf("cred: realm returned a %T, not a %s", s.Avatar, reflect.TypeFor[A]())
+	}
+	return a, s, nil
+}
