@@ -16,7 +16,8 @@ import (
 // Build one with NewPortal; see the package documentation for its rules.
 type Portal struct {
 	realm    Realm
-	mu       sync.Mutex // serialises Register
+	avatars  typeMemo[avatarPair, bool] // which avatar types implement which interfaces
+	mu       sync.Mutex                 // serialises Register
 	reg      atomic.Pointer[registry]
 	observer atomic.Pointer[Observer]
 }
@@ -24,9 +25,9 @@ type Portal struct {
 // registry is an immutable snapshot of the registered checkers; Register
 // replaces it, so Login reads it without locks.
 type registry struct {
-	ifaces    []reflect.Type             // registration order
-	byIface   map[reflect.Type][]Checker // checkers per interface, in order
-	routeMemo sync.Map                   // concrete credential type -> *route
+	ifaces  []reflect.Type             // registration order
+	byIface map[reflect.Type][]Checker // checkers per interface, in order
+	routes  typeMemo[reflect.Type, *route]
 }
 
 // route is what a concrete credential type resolves to: the checkers to try,
@@ -125,10 +126,9 @@ func (p *Portal) CheckersFor(t reflect.Type) []Checker {
 	return slices.Clone(p.reg.Load().route(t).checkers)
 }
 
-func (r *registry) route(t reflect.Type) *route {
-	if v, ok := r.routeMemo.Load(t); ok {
-		return v.(*route)
-	}
+func (r *registry) route(t reflect.Type) *route { return r.routes.get(t, r.computeRoute) }
+
+func (r *registry) computeRoute(t reflect.Type) *route {
 	rt := &route{}
 	for _, iface := range r.ifaces {
 		if t == nil || !t.Implements(iface) {
@@ -159,8 +159,7 @@ func (r *registry) route(t reflect.Type) *route {
 		}
 		rt.err = e
 	}
-	v, _ := r.routeMemo.LoadOrStore(t, rt)
-	return v.(*route)
+	return rt
 }
 
 func describeChecker(c Checker) string {
@@ -229,7 +228,7 @@ func (p *Portal) login(ctx context.Context, creds Credentials, mind Mind, ifaces
 		return Session{}, fmt.Errorf("cred: realm failed for %s: %w", id, err)
 	}
 	s := Session{ID: id, Interface: iface, Avatar: avatar, Logout: once(logout)}
-	if err := checkAvatar(iface, avatar, ifaces); err != nil {
+	if err := p.checkAvatar(iface, avatar, ifaces); err != nil {
 		s.Logout()
 		return Session{}, err
 	}
@@ -271,7 +270,13 @@ func tryCheckers(ctx context.Context, checkers []Checker, creds Credentials, min
 	return AvatarID{}, refusal
 }
 
-func checkAvatar(iface reflect.Type, avatar any, asked []reflect.Type) error {
+type avatarPair struct{ avatar, iface reflect.Type }
+
+func implements(p avatarPair) bool {
+	return p.avatar == p.iface || (p.iface.Kind() == reflect.Interface && p.avatar.Implements(p.iface))
+}
+
+func (p *Portal) checkAvatar(iface reflect.Type, avatar any, asked []reflect.Type) error {
 	if !slices.Contains(asked, iface) {
 		return fmt.Errorf("cred: realm returned an avatar for %s, which was not asked for (asked: %v)", typeName(iface), asked)
 	}
@@ -279,7 +284,7 @@ func checkAvatar(iface reflect.Type, avatar any, asked []reflect.Type) error {
 	if at == nil {
 		return fmt.Errorf("cred: realm returned a nil avatar for %s", typeName(iface))
 	}
-	if at != iface && (iface.Kind() != reflect.Interface || !at.Implements(iface)) {
+	if !p.avatars.get(avatarPair{at, iface}, implements) {
 		return fmt.Errorf("cred: realm returned a %s, which does not implement %s", typeName(at), typeName(iface))
 	}
 	return nil
