@@ -1,0 +1,22 @@
+// Package realms holds gocred's realms: the part of cred that turns an
+// authenticated avatar ID into what a protocol serves.
+//
+//   - Static gives everyone the same avatar (NewStaticOf[http.Handler](h)).
+//   - For turns a typed function into a realm for one avatar interface.
+//   - Directory serves files from an afero.Fs, one jail per user or one
+//     shared root, as an afero.Fs (for FTP) or an http.Handler (for HTTP),
+//     read-only where configured and always for anonymous.
+//
+// # Shortest use
+//
+//	realm, err := realms.NewDirectory(afero.NewOsFs(), realms.DirectoryOptions{
+//		Root:    "/srv/files",
+//		PerUser: true,
+//	})
+//	if err != nil { ... }
+//	portal, err := cred.NewPortal(realm, checker)
+//	if err != nil { ... }
+//	fsys, session, err := cred.Login[afero.Fs](ctx, portal, creds, mind)
+//	if err != nil { ... }
+//	defer session.Logout()
+package realms

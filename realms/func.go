@@ -1,0 +1,44 @@
+package realms
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+
+	"github.com/gocred/gocred/cred"
+)
+
+// For returns a realm that answers the avatar interface A by calling f, so a
+// custom realm needs no reflection: For[http.Handler](func(...) (http.Handler,
+// func(), error) {...}). f returns the avatar, a logout func (nil if there
+// is nothing to do) and an error; it refuses a known user with
+// cred.ErrLoginDenied. For cred.RealmFunc's full control, use that instead.
+func For[A any](f func(ctx context.Context, id cred.AvatarID, mind cred.Mind) (A, func(), error)) cred.Realm {
+	return typedRealm[A](f)
+}
+
+type typedRealm[A any] func(ctx context.Context, id cred.AvatarID, mind cred.Mind) (A, func(), error)
+
+func (f typedRealm[A]) RequestAvatar(ctx context.Context, id cred.AvatarID, mind cred.Mind, ifaces ...reflect.Type) (reflect.Type, any, func(), error) {
+	t := reflect.TypeFor[A]()
+	if !slices.Contains(ifaces, t) {
+		return nil, nil, nil, &UnsupportedInterfaceError{Realm: fmt.Sprintf("realms.For[%s]", t), Asked: ifaces, Served: []reflect.Type{t}}
+	}
+	if f == nil {
+		return nil, nil, nil, fmt.Errorf("realms: For[%s] has a nil func", t)
+	}
+	a, logout, err := f(ctx, id, mind)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if any(a) == nil {
+		if logout != nil {
+			logout()
+		}
+		return nil, nil, nil, fmt.Errorf("realms: For[%s] func returned a nil avatar for %s", t, id)
+	}
+	return t, a, logout, nil
+}
+
+var _ cred.Realm = typedRealm[any](nil)

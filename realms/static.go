@@ -1,0 +1,53 @@
+package realms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+
+	"github.com/gocred/gocred/cred"
+)
+
+// Static is a realm that gives every avatar ID, anonymous included, the same
+// avatar. The avatar is shared by all sessions at once, so it must be safe
+// for concurrent use (an http.Handler usually is).
+type Static struct {
+	// Interface is the avatar interface served, e.g.
+	// reflect.TypeFor[http.Handler]().
+	Interface reflect.Type
+	// Avatar implements Interface.
+	Avatar any
+	// Logout, if not nil, is returned as every session's logout func; the
+	// portal calls it once per session.
+	Logout func()
+}
+
+// NewStatic returns a realm answering iface with avatar for everyone.
+func NewStatic(iface reflect.Type, avatar any) *Static {
+	return &Static{Interface: iface, Avatar: avatar}
+}
+
+// NewStaticOf returns a realm answering the interface A with a for everyone:
+// NewStaticOf[http.Handler](h).
+func NewStaticOf[A any](a A) *Static {
+	return NewStatic(reflect.TypeFor[A](), a)
+}
+
+// RequestAvatar returns the avatar if its interface is among ifaces, else an
+// *UnsupportedInterfaceError.
+func (s *Static) RequestAvatar(ctx context.Context, id cred.AvatarID, mind cred.Mind, ifaces ...reflect.Type) (reflect.Type, any, func(), error) {
+	if s.Interface == nil {
+		return nil, nil, nil, errors.New("realms: Static has no Interface")
+	}
+	if s.Avatar == nil || !reflect.TypeOf(s.Avatar).AssignableTo(s.Interface) {
+		return nil, nil, nil, fmt.Errorf("realms: Static avatar %T does not implement %s", s.Avatar, s.Interface)
+	}
+	if !slices.Contains(ifaces, s.Interface) {
+		return nil, nil, nil, &UnsupportedInterfaceError{Realm: "realms.Static", Asked: ifaces, Served: []reflect.Type{s.Interface}}
+	}
+	return s.Interface, s.Avatar, s.Logout, nil
+}
+
+var _ cred.Realm = (*Static)(nil)
