@@ -205,6 +205,9 @@ func TestDirectoryKeepsEachUserInsideTheirRootThroughHTTP(t *testing.T) {
 	if code, body := get(h, "/own.txt"); code != http.StatusOK || body != "a's own" {
 		t.Fatalf("GET /own.txt = %d %q, want 200 \"a's own\"", code, body)
 	}
+	if code, body := get(h, "/"); code != http.StatusOK || !strings.Contains(body, "own.txt") || strings.Contains(body, "secret") {
+		t.Fatalf("GET / = %d %q, want a listing of a's root only", code, body)
+	}
 	targets := []struct {
 		name   string
 		target string
@@ -565,6 +568,25 @@ func TestNewDirectoryRejectsBadOptions(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.wantText) {
 				t.Errorf("error %q does not name %s", err, tt.wantText)
+			}
+		})
+	}
+}
+
+func TestAnonymousPolicyNamesItself(t *testing.T) {
+	tests := []struct {
+		name string
+		p    realms.AnonymousPolicy
+		want string
+	}{
+		{"the zero policy is AnonymousDenied", 0, "AnonymousDenied"},
+		{"read-only is AnonymousReadOnly", realms.AnonymousReadOnly, "AnonymousReadOnly"},
+		{"an unknown policy shows its number", 9, "AnonymousPolicy(9)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p.String(); got != tt.want {
+				t.Errorf("String() = %q, want %q", got, tt.want)
 			}
 		})
 	}

@@ -1,0 +1,114 @@
+package realms_test
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gocred/gocred/cred"
+	"github.com/gocred/gocred/realms"
+	"github.com/spf13/afero"
+)
+
+// snapshot lists every entry under dir with its mode, size and time, so a
+// test can tell whether anything under dir changed.
+func snapshot(t *testing.T, fsys afero.Fs, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := afero.Walk(fsys, dir, func(p string, fi fs.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		out[p] = fmt.Sprint(fi.Mode(), fi.Size(), fi.ModTime().UnixNano())
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Walk %s: %v", dir, err)
+	}
+	return out
+}
+
+// TestEveryFsOperationStaysInTheUsersRoot aims each afero.Fs operation of
+// user a's avatar at user b's and user ab's files and checks that their
+// directories are untouched, in memory and on disk.
+func TestEveryFsOperationStaysInTheUsersRoot(t *testing.T) {
+	ops := []struct {
+		name string
+		op   func(afero.Fs) error
+	}{
+		{"Create", func(f afero.Fs) error { _, err := f.Create("../b/created.txt"); return err }},
+		{"OpenFile for writing", func(f afero.Fs) error {
+			_, err := f.OpenFile("../ab/secret.txt", os.O_WRONLY|os.O_TRUNC, 0)
+			return err
+		}},
+		{"Mkdir", func(f afero.Fs) error { return f.Mkdir("../b/newdir", 0o750) }},
+		{"MkdirAll", func(f afero.Fs) error { return f.MkdirAll("../../srv/b/deep/dir", 0o750) }},
+		{"Remove", func(f afero.Fs) error { return f.Remove("../b/secret.txt") }},
+		{"RemoveAll", func(f afero.Fs) error { return f.RemoveAll("../ab") }},
+		{"Rename from outside", func(f afero.Fs) error { return f.Rename("../b/secret.txt", "stolen.txt") }},
+		{"Rename to outside", func(f afero.Fs) error { return f.Rename("own.txt", "../b/own.txt") }},
+		{"Chmod", func(f afero.Fs) error { return f.Chmod("../b/secret.txt", 0o777) }},
+		{"Chtimes", func(f afero.Fs) error { return f.Chtimes("../ab/secret.txt", time.Unix(0, 0), time.Unix(0, 0)) }},
+		{"Chown", func(f afero.Fs) error { return f.Chown("../b/secret.txt", os.Getuid(), os.Getgid()) }},
+		{"Lstat", func(f afero.Fs) error {
+			if l, ok := f.(afero.Lstater); ok {
+				if _, _, err := l.LstatIfPossible("../b/secret.txt"); err == nil {
+					return fmt.Errorf("lstat found b's file")
+				}
+			}
+			return nil
+		}},
+		{"Symlink", func(f afero.Fs) error {
+			if l, ok := f.(afero.Linker); ok {
+				_ = l.SymlinkIfPossible("../b/secret.txt", "../b/link")
+			}
+			return nil
+		}},
+	}
+	backends := []struct {
+		name string
+		make func(t *testing.T) (afero.Fs, string)
+	}{
+		{"in memory", func(t *testing.T) (afero.Fs, string) { return usersTree(t), "/srv" }},
+		{"on disk", func(t *testing.T) (afero.Fs, string) {
+			root := t.TempDir()
+			osfs := afero.NewOsFs()
+			for name, content := range map[string]string{"a/own.txt": "a's own", "b/secret.txt": "b's secret", "ab/secret.txt": "ab's secret"} {
+				p := filepath.Join(root, filepath.FromSlash(name))
+				if err := osfs.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+					t.Fatal(err)
+				}
+				if err := afero.WriteFile(osfs, p, []byte(content), 0o640); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return osfs, root
+		}},
+	}
+	for _, be := range backends {
+		for _, op := range ops {
+			t.Run(be.name+", "+op.name+" aimed at another user leaves them untouched", func(t *testing.T) {
+				base, root := be.make(t)
+				d := newDirectory(t, base, realms.DirectoryOptions{Root: root, PerUser: true})
+				a := filesOf(t, d, cred.UserID("a"))
+				b, ab := filepath.Join(root, "b"), filepath.Join(root, "ab")
+				beforeB, beforeAB := snapshot(t, base, b), snapshot(t, base, ab)
+				if err := op.op(a); err != nil {
+					t.Logf("%s: %v", op.name, err) // refusing is fine; escaping is not
+				}
+				if after := snapshot(t, base, b); fmt.Sprint(after) != fmt.Sprint(beforeB) {
+					t.Errorf("b's directory changed:\nbefore %v\nafter  %v", beforeB, after)
+				}
+				if after := snapshot(t, base, ab); fmt.Sprint(after) != fmt.Sprint(beforeAB) {
+					t.Errorf("ab's directory changed:\nbefore %v\nafter  %v", beforeAB, after)
+				}
+				if a.Name() == "" {
+					t.Error("the avatar has no name")
+				}
+			})
+		}
+	}
+}
