@@ -1,0 +1,461 @@
+package httpauth
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gocred/gocred/cred"
+)
+
+// DigestOptions configure NewDigest. Only Realm is required.
+type DigestOptions struct {
+	// Realm names the protection space; it is part of every HA1.
+	Realm string
+	// Algorithms lists the algorithms to offer, from "MD5", "MD5-sess",
+	// "SHA-256", "SHA-256-sess", "SHA-512-256", "SHA-512-256-sess". The
+	// default is SHA-256 and MD5. Algorithms no registered checker can
+	// verify are left out; see Digest.Offered.
+	Algorithms []string
+	// Qop lists the qop values to offer: "auth", "auth-int" (default both).
+	Qop []string
+	// NonceLifetime is how long a nonce is accepted (default 5 minutes).
+	// After that the client gets stale=true and retries with a new one.
+	NonceLifetime time.Duration
+	// Key signs nonces (HMAC-SHA-256). Servers that share it accept each
+	// other's nonces. At least 32 bytes; default a random key.
+	Key []byte
+	// Store remembers nonce-counts against replay. Default: a
+	// MemoryNonceStore with Window = NonceLifetime.
+	Store NonceStore
+	// UserHash offers RFC 7616 userhash (the client may hide the user name).
+	// It needs a registered checker that implements cred.UserHashResolver.
+	UserHash bool
+	// MaxBodyBytes bounds the request body read for qop=auth-int
+	// (default 1 MiB); a larger body gets 413.
+	MaxBodyBytes int64
+}
+
+// Digest is the RFC 7616 Digest scheme (and RFC 2617's). It produces
+// *DigestCredentials. Build one with NewDigest.
+//
+// Behaviour for clients:
+//   - One challenge per offered algorithm, strongest first, all sharing a
+//     fresh nonce; qop "auth" and "auth-int"; opaque; userhash if enabled.
+//   - A response without qop (RFC 2069 style) is refused with 401: without
+//     a nonce-count there is no replay protection.
+//   - A genuine but expired nonce with a correct response, or a
+//     nonce-count at or below one already used, gets 401 with stale=true.
+//   - A forged or garbled nonce, a wrong realm or opaque, or an algorithm
+//     not offered gets 401 with fresh challenges.
+//   - Broken syntax, duplicate or missing parameters, a uri directive that
+//     is not the request-target, or an unknown qop get 400.
+//   - A successful qop=auth response gets Authentication-Info with rspauth.
+type Digest struct {
+	realm      string
+	offered    []*digestAlgorithm
+	qop        []string
+	qopHeader  string
+	minter     nonceMinter
+	opaque     string
+	store      NonceStore
+	userhash   bool
+	resolvers  []cred.UserHashResolver
+	maxBody    int64
+	challenges []string // static parts, one per algorithm, without the nonce
+}
+
+// NewDigest returns the Digest scheme for the checkers registered in portal,
+// offering only algorithms they can verify: a checker of
+// cred.UsernameHashedPassword verifies every algorithm; a checker of
+// cred.UsernameDigestHash those its cred.DigestAlgorithmer reports for the
+// realm (every algorithm if it does not implement it). It fails if none is
+// left, or an option is invalid.
+func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
+	if portal == nil {
+		return nil, errors.New("httpauth: NewDigest: portal is nil")
+	}
+	if !validRealm(opts.Realm) || !utf8.ValidString(opts.Realm) {
+		return nil, fmt.Errorf("httpauth: NewDigest: Realm %q contains control characters or invalid UTF-8", opts.Realm)
+	}
+	if len(opts.Algorithms) == 0 {
+		opts.Algorithms = []string{"SHA-256", "MD5"}
+	}
+	if len(opts.Qop) == 0 {
+		opts.Qop = []string{"auth", "auth-int"}
+	}
+	if opts.NonceLifetime == 0 {
+		opts.NonceLifetime = 5 * time.Minute
+	}
+	if opts.NonceLifetime < 0 {
+		return nil, fmt.Errorf("httpauth: NewDigest: NonceLifetime %v is negative", opts.NonceLifetime)
+	}
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = 1 << 20
+	}
+	if opts.Key == nil {
+		opts.Key = make([]byte, 32)
+		rand.Read(opts.Key)
+	} else if len(opts.Key) < 32 {
+		return nil, fmt.Errorf("httpauth: NewDigest: Key has %d bytes; use at least 32 random bytes", len(opts.Key))
+	}
+	for _, q := range opts.Qop {
+		if q != "auth" && q != "auth-int" {
+			return nil, fmt.Errorf("httpauth: NewDigest: Qop %q is not \"auth\" or \"auth-int\"", q)
+		}
+	}
+	d := &Digest{
+		realm:    opts.Realm,
+		qop:      slices.Clone(opts.Qop),
+		minter:   nonceMinter{key: slices.Clone(opts.Key), realm: opts.Realm, lifetime: opts.NonceLifetime, now: time.Now},
+		opaque:   opaqueFor(opts.Key, opts.Realm),
+		store:    opts.Store,
+		userhash: opts.UserHash,
+		maxBody:  opts.MaxBodyBytes,
+	}
+	d.qopHeader = strings.Join(d.qop, ", ")
+	if d.store == nil {
+		s, err := NewMemoryNonceStore(MemoryNonceStoreOptions{Window: opts.NonceLifetime})
+		if err != nil {
+			return nil, err
+		}
+		d.store = s
+	}
+
+	checkers := portal.CheckersFor(d.CredentialType())
+	if len(checkers) == 0 {
+		return nil, fmt.Errorf("httpauth: NewDigest: %w", portal.CheckCredentialType(d.CredentialType()))
+	}
+	can := map[string]bool{}
+	for _, c := range checkers {
+		ifaces := c.CredentialInterfaces()
+		switch {
+		case slices.Contains(ifaces, cred.UsernameHashedPasswordType):
+			can[cred.AlgorithmMD5], can[cred.AlgorithmSHA256], can[cred.AlgorithmSHA512_256] = true, true, true
+		case slices.Contains(ifaces, cred.UsernameDigestHashType):
+			if da, ok := c.(cred.DigestAlgorithmer); ok {
+				for _, a := range da.DigestAlgorithms(opts.Realm) {
+					can[a] = true
+				}
+			} else {
+				can[cred.AlgorithmMD5], can[cred.AlgorithmSHA256], can[cred.AlgorithmSHA512_256] = true, true, true
+			}
+		}
+		if r, ok := c.(cred.UserHashResolver); ok {
+			d.resolvers = append(d.resolvers, r)
+		}
+	}
+	for _, name := range opts.Algorithms {
+		a := lookupAlgorithm(name)
+		if a == nil {
+			return nil, fmt.Errorf("httpauth: NewDigest: unknown algorithm %q (known: MD5, MD5-sess, SHA-256, SHA-256-sess, SHA-512-256, SHA-512-256-sess)", name)
+		}
+		if can[a.base] && !slices.Contains(d.offered, a) {
+			d.offered = append(d.offered, a)
+		}
+	}
+	if len(d.offered) == 0 {
+		return nil, fmt.Errorf("httpauth: NewDigest: no registered checker can verify any of %v in realm %q (a checker of cred.UsernameHashedPassword verifies all; one of cred.UsernameDigestHash only what its DigestAlgorithms reports)", opts.Algorithms, opts.Realm)
+	}
+	slices.SortStableFunc(d.offered, func(a, b *digestAlgorithm) int { return b.strength() - a.strength() })
+	if d.userhash && len(d.resolvers) == 0 {
+		return nil, errors.New("httpauth: NewDigest: UserHash needs a registered checker of Digest credentials that implements cred.UserHashResolver; none does")
+	}
+	for _, a := range d.offered {
+		s := "Digest realm=" + quote(d.realm) + `, qop="` + d.qopHeader + `", algorithm=` + a.name + `, opaque="` + d.opaque + `", charset=UTF-8`
+		if d.userhash {
+			s += ", userhash=true"
+		}
+		d.challenges = append(d.challenges, s)
+	}
+	return d, nil
+}
+
+// Offered returns the algorithms offered, strongest first.
+func (d *Digest) Offered() []string {
+	names := make([]string, len(d.offered))
+	for i, a := range d.offered {
+		names[i] = a.name
+	}
+	return names
+}
+
+// Scheme returns "Digest".
+func (d *Digest) Scheme() string { return "Digest" }
+
+// CredentialType returns *DigestCredentials.
+func (d *Digest) CredentialType() reflect.Type { return reflect.TypeFor[*DigestCredentials]() }
+
+// Challenges returns one challenge per offered algorithm, strongest first,
+// with a fresh nonce, and stale=true if err is ErrStaleNonce.
+func (d *Digest) Challenges(_ *http.Request, err error) []string {
+	nonce := d.minter.mint()
+	stale := errors.Is(err, ErrStaleNonce)
+	out := make([]string, len(d.challenges))
+	for i, c := range d.challenges {
+		c += `, nonce="` + nonce + `"`
+		if stale {
+			c += ", stale=true"
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// digestParams are the directives of a Digest Authorization header.
+type digestParams struct {
+	username, usernameStar, realm, nonce, uri, response string
+	algorithm, cnonce, opaque, qop, nc, userhash        string
+	hasUsername, hasUsernameStar                        bool
+}
+
+// parseDigest parses the directives of a Digest response. Unknown
+// directives are ignored, as RFC 7616 asks; duplicates are an error.
+func parseDigest(params string) (*digestParams, error) {
+	p := &digestParams{}
+	err := parseAuthParams(params, func(name, value string) error {
+		switch name {
+		case "username":
+			p.username, p.hasUsername = value, true
+		case "username*":
+			p.usernameStar, p.hasUsernameStar = value, true
+		case "realm":
+			p.realm = value
+		case "nonce":
+			p.nonce = value
+		case "uri":
+			p.uri = value
+		case "response":
+			p.response = value
+		case "algorithm":
+			p.algorithm = value
+		case "cnonce":
+			p.cnonce = value
+		case "opaque":
+			p.opaque = value
+		case "qop":
+			p.qop = value
+		case "nc":
+			p.nc = value
+		case "userhash":
+			p.userhash = value
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func malformed(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
+}
+
+func refused(format string, args ...any) error {
+	return fmt.Errorf("httpauth: digest refused: "+format+": %w", append(args, cred.ErrUnauthorizedLogin)...)
+}
+
+// Decode parses and checks a Digest response. See Digest for how each
+// fault is answered. For qop=auth-int it reads the request body (up to
+// MaxBodyBytes) and puts it back for the handler.
+func (d *Digest) Decode(r *http.Request, params string) (cred.Credentials, error) {
+	p, err := parseDigest(params)
+	if err != nil {
+		return nil, malformed("%v", err)
+	}
+	switch {
+	case p.hasUsername == p.hasUsernameStar:
+		return nil, malformed("need exactly one of username and username*")
+	case p.nonce == "", p.uri == "", p.response == "":
+		return nil, malformed("missing nonce, uri or response")
+	}
+	var alg *digestAlgorithm
+	if p.algorithm == "" {
+		alg = lookupAlgorithm("MD5") // RFC 7616: absent means MD5
+	} else {
+		alg = lookupAlgorithm(p.algorithm)
+	}
+	if alg == nil || !slices.Contains(d.offered, alg) {
+		return nil, refused("algorithm %q was not offered", p.algorithm)
+	}
+	if p.realm != d.realm {
+		return nil, refused("realm %q is not %q", p.realm, d.realm)
+	}
+	if d.opaque != "" && subtle.ConstantTimeCompare([]byte(p.opaque), []byte(d.opaque)) != 1 {
+		return nil, refused("opaque does not match")
+	}
+	if p.qop == "" {
+		return nil, refused("no qop: RFC 2069 responses are not accepted")
+	}
+	if p.qop != "auth" && p.qop != "auth-int" {
+		return nil, malformed("unknown qop %q", p.qop)
+	}
+	if !slices.Contains(d.qop, p.qop) {
+		return nil, refused("qop %q was not offered", p.qop)
+	}
+	if p.cnonce == "" {
+		return nil, malformed("missing cnonce")
+	}
+	if len(p.nc) != 8 {
+		return nil, malformed("nc must be 8 hex digits")
+	}
+	nc, err := strconv.ParseUint(p.nc, 16, 32)
+	if err != nil || nc == 0 {
+		return nil, malformed("nc must be 8 hex digits, not zero")
+	}
+	if !uriMatches(p.uri, r) {
+		return nil, malformed("uri does not match the request-target")
+	}
+	resp, err := hex.DecodeString(p.response)
+	if err != nil || len(resp) != alg.size {
+		return nil, malformed("response is not %d hex digits", 2*alg.size)
+	}
+	c := &DigestCredentials{
+		realm: d.realm, alg: alg, method: r.Method, uri: p.uri, nonce: p.nonce,
+		nc: p.nc, ncValue: nc, cnonce: p.cnonce, qop: p.qop, response: resp,
+	}
+	expires, err := d.minter.verify(p.nonce)
+	switch {
+	case errors.Is(err, errNonceExpired):
+		c.stale = true // check the response anyway: stale=true only if it is right
+	case err != nil:
+		return nil, refused("%v", err)
+	}
+	c.expires = expires.UnixNano()
+
+	switch {
+	case p.hasUsernameStar:
+		u, ok := decodeExtValue(p.usernameStar)
+		if !ok {
+			return nil, malformed("username* is not a valid RFC 8187 ext-value")
+		}
+		c.username = u
+	case strings.EqualFold(p.userhash, "true"):
+		if !d.userhash {
+			return nil, refused("userhash was not offered")
+		}
+		u, ok := d.resolveUserHash(r.Context(), alg.base, p.username)
+		if !ok {
+			return nil, refused("unknown userhash")
+		}
+		c.username, c.userhash = u, true
+	default:
+		c.username = p.username
+	}
+	if c.username == "" || !utf8.ValidString(c.username) || hasControl(c.username) {
+		return nil, refused("empty or invalid user name")
+	}
+
+	if p.qop == "auth-int" {
+		h, err := d.hashBody(r, alg)
+		if err != nil {
+			return nil, err
+		}
+		c.bodyHash = h
+	}
+	return c, nil
+}
+
+func (d *Digest) resolveUserHash(ctx context.Context, alg, userhash string) (string, bool) {
+	for _, r := range d.resolvers {
+		if u, ok := r.ResolveUserHash(ctx, d.realm, alg, strings.ToLower(userhash)); ok {
+			return u, true
+		}
+	}
+	return "", false
+}
+
+// hashBody reads the request body for auth-int and replaces it with a
+// reader over the same bytes.
+func (d *Digest) hashBody(r *http.Request, alg *digestAlgorithm) (string, error) {
+	var body []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		b, err := io.ReadAll(io.LimitReader(r.Body, d.maxBody+1))
+		r.Body.Close()
+		if err != nil {
+			return "", fmt.Errorf("%w: reading body: %v", ErrMalformed, err)
+		}
+		if int64(len(b)) > d.maxBody {
+			return "", errBodyTooLarge
+		}
+		body = b
+		r.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	return hex.EncodeToString(alg.sum(body)), nil
+}
+
+// uriMatches reports whether the uri directive names the request-target:
+// the same text, or (for absolute-form and proxies) the same path and
+// query.
+func uriMatches(uri string, r *http.Request) bool {
+	if uri == r.RequestURI {
+		return true
+	}
+	u, err := url.ParseRequestURI(uri)
+	if err != nil || r.URL == nil {
+		return false
+	}
+	return u.EscapedPath() == r.URL.EscapedPath() && u.RawQuery == r.URL.RawQuery
+}
+
+// decodeExtValue decodes an RFC 8187 ext-value in UTF-8:
+// UTF-8'[language]'percent-encoded.
+func decodeExtValue(v string) (string, bool) {
+	charset, rest, ok := strings.Cut(v, "'")
+	if !ok || !strings.EqualFold(charset, "UTF-8") {
+		return "", false
+	}
+	_, enc, ok := strings.Cut(rest, "'")
+	if !ok {
+		return "", false
+	}
+	s, err := url.PathUnescape(enc)
+	if err != nil || !utf8.ValidString(s) {
+		return "", false
+	}
+	return s, true
+}
+
+// FinishLogin runs after the portal accepted the response: it refuses an
+// expired nonce (stale=true), records the nonce-count (a repeat or lower
+// count is refused with stale=true; a store error fails closed), and adds
+// Authentication-Info.
+func (d *Digest) FinishLogin(ctx context.Context, w http.ResponseWriter, _ *http.Request, creds cred.Credentials) error {
+	c, ok := creds.(*DigestCredentials)
+	if !ok {
+		return fmt.Errorf("httpauth: Digest.FinishLogin got %T", creds)
+	}
+	if c.stale {
+		return fmt.Errorf("nonce expired: %w", ErrStaleNonce)
+	}
+	fresh, err := d.store.Use(ctx, c.nonce, c.ncValue, time.Unix(0, c.expires))
+	if err != nil {
+		return fmt.Errorf("httpauth: nonce store failed: %w", err)
+	}
+	if !fresh {
+		return fmt.Errorf("nonce-count %s already used: %w", c.nc, ErrStaleNonce)
+	}
+	if rsp := c.rspauth(); rsp != "" {
+		w.Header().Set("Authentication-Info", `rspauth="`+rsp+`", qop=`+c.qop+`, nc=`+c.nc+`, cnonce=`+quote(c.cnonce))
+	}
+	return nil
+}
+
+var (
+	_ CredentialFactory = (*Digest)(nil)
+	_ LoginFinisher     = (*Digest)(nil)
+)
