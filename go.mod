@@ -1,6 +1,6 @@
 module github.com/gocred/gocred
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/abbot/go-http-auth v0.4.0 // indirect
