@@ -1,0 +1,172 @@
+package checkers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/gocred/gocred/cred"
+)
+
+// Chain is one checker that tries several in order, as a Portal does, so a
+// decorator (Cache, Limit, Throttle) can wrap several stores at once.
+//
+// Credentials go only to the members that declare an interface they
+// implement. A refusal (cred.ErrUnauthorizedLogin) moves on to the next
+// member; an acceptance, a lockout (cred.ErrThrottled) or any other error
+// ends the search, so a broken store is never reported as a wrong password.
+// If every member refuses, the chain refuses with the first refusal.
+type Chain struct {
+	members []cred.Checker
+	ifaces  []reflect.Type
+	routes  sync.Map // concrete credential type -> []cred.Checker
+}
+
+// NewChain returns a Chain trying checkers in the order given. Its
+// CredentialInterfaces is the union of theirs. A nil checker is a
+// programming error and panics, as http.Handle does with a nil handler.
+func NewChain(checkers ...cred.Checker) *Chain {
+	c := &Chain{members: slices.Clone(checkers)}
+	for i, m := range checkers {
+		if m == nil {
+			panic(fmt.Sprintf("checkers: NewChain: checker %d is nil", i))
+		}
+		for _, t := range m.CredentialInterfaces() {
+			if !slices.Contains(c.ifaces, t) {
+				c.ifaces = append(c.ifaces, t)
+			}
+		}
+	}
+	return c
+}
+
+// CredentialInterfaces returns the union of the members' interfaces, in the
+// order they first appear.
+func (c *Chain) CredentialInterfaces() []reflect.Type { return slices.Clone(c.ifaces) }
+
+// RequestAvatarID asks, in order, each member that handles creds.
+func (c *Chain) RequestAvatarID(ctx context.Context, creds cred.Credentials, mind cred.Mind) (cred.AvatarID, error) {
+	members := c.route(reflect.TypeOf(creds))
+	if len(members) == 0 {
+		return cred.AvatarID{}, c.unhandled(creds)
+	}
+	var refusal error
+	for _, m := range members {
+		id, err := m.RequestAvatarID(ctx, creds, mind)
+		if err == nil {
+			if id.IsZero() {
+				return cred.AvatarID{}, fmt.Errorf("checkers: chain member %s accepted credentials but returned the zero AvatarID", describe(m))
+			}
+			return id, nil
+		}
+		if !errors.Is(err, cred.ErrUnauthorizedLogin) || errors.Is(err, cred.ErrThrottled) {
+			return cred.AvatarID{}, err
+		}
+		if refusal == nil {
+			refusal = err
+		}
+		if err := ctx.Err(); err != nil {
+			return cred.AvatarID{}, fmt.Errorf("checkers: chain abandoned: %w", err)
+		}
+	}
+	return cred.AvatarID{}, refusal
+}
+
+// LookupPasswordHash returns the stored hash from the first member that can
+// look up password hashes and knows username. Members without a lookup are
+// skipped; a store error ends the search.
+//
+// A Cache over a chain keys its entries by this hash, so if the same user
+// name is in several stores with different passwords, a password changed in
+// a later store is only forgotten by the cache when its entry expires (TTL).
+func (c *Chain) LookupPasswordHash(ctx context.Context, username string) (string, bool, error) {
+	canLookup := false
+	for _, m := range c.members {
+		lk, ok := passwordHashLookupOf(m)
+		if !ok {
+			continue
+		}
+		canLookup = true
+		hash, found, err := lk.LookupPasswordHash(ctx, username)
+		if err != nil || found {
+			return hash, found, err
+		}
+	}
+	if !canLookup {
+		return "", false, fmt.Errorf("checkers: no member of %s can look up password hashes", c)
+	}
+	return "", false, nil
+}
+
+// passwordHashLookup reports whether some member can look up hashes.
+func (c *Chain) passwordHashLookup() (PasswordHashLookup, bool) {
+	for _, m := range c.members {
+		if _, ok := passwordHashLookupOf(m); ok {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+// String describes the chain and its members, for error messages.
+func (c *Chain) String() string {
+	names := make([]string, len(c.members))
+	for i, m := range c.members {
+		names[i] = describe(m)
+	}
+	return "chain(" + strings.Join(names, ", ") + ")"
+}
+
+// route returns the members that handle credentials of concrete type t, in
+// order, memoised per type.
+func (c *Chain) route(t reflect.Type) []cred.Checker {
+	if t == nil {
+		return nil
+	}
+	if v, ok := c.routes.Load(t); ok {
+		return v.([]cred.Checker)
+	}
+	var ms []cred.Checker
+	for _, m := range c.members {
+		if slices.ContainsFunc(m.CredentialInterfaces(), t.Implements) {
+			ms = append(ms, m)
+		}
+	}
+	v, _ := c.routes.LoadOrStore(t, ms)
+	return v.([]cred.Checker)
+}
+
+func (c *Chain) unhandled(creds cred.Credentials) error {
+	t := reflect.TypeOf(creds)
+	e := &cred.UnhandledCredentialsError{Type: t}
+	for _, iface := range []reflect.Type{cred.UsernamePasswordType, cred.UsernameHashedPasswordType, cred.UsernameDigestHashType, cred.AnonymousType} {
+		if t != nil && t.Implements(iface) {
+			e.Implements = append(e.Implements, iface)
+		}
+	}
+	for _, m := range c.members {
+		var names []string
+		for _, iface := range m.CredentialInterfaces() {
+			names = append(names, iface.String())
+		}
+		e.Registered = append(e.Registered, strings.Join(names, ", ")+" ("+describe(m)+")")
+	}
+	return e
+}
+
+// describe names a checker for error messages: its String method, or its type.
+func describe(c cred.Checker) string {
+	if s, ok := c.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return fmt.Sprintf("%T", c)
+}
+
+var (
+	_ cred.Checker       = (*Chain)(nil)
+	_ PasswordHashLookup = (*Chain)(nil)
+)
