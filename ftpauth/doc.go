@@ -1,0 +1,34 @@
+// Package ftpauth serves FTP (and explicit FTPS) with logins checked by a
+// cred.Portal: the same checkers that guard HTTP guard FTP, so a user's
+// failed logins count together across both.
+//
+// The Driver is an ftpserverlib main driver. USER/PASS become
+// cred.UsernamePassword credentials (or cred.AnonymousCredentials for the
+// configured anonymous names, when Options.Anonymous is on), with a
+// cred.Mind of protocol "ftp", the client's address and whether the
+// control connection is under TLS. The portal's realm is asked for an
+// afero.Fs, which the session then serves; anonymous sessions get it
+// read-only. The realm's logout runs once, when the client disconnects.
+//
+// Every refused login is answered 530 and the connection closed (that is
+// ftpserverlib's way); the text tells the outcomes apart without internal
+// detail: "Login incorrect." for a wrong password or unknown user, "Too
+// many failed logins; try again later." when a throttle locks the user out,
+// "Login not allowed for this account." when the realm refuses, and
+// "Service temporarily unavailable." for a broken store or a
+// misconfiguration, which is logged in full on the server. Passwords are
+// never logged.
+//
+// NewDriver fails at construction, with the portal's descriptive error,
+// when no checker handles the credentials FTP produces.
+//
+// # Shortest use
+//
+//	portal, err := cred.NewPortal(realm, checker) // realm answers afero.Fs
+//	if err != nil { ... }
+//	srv, err := ftpauth.NewServer(portal, ftpauth.Options{Addr: "127.0.0.1:2121"})
+//	if err != nil { ... }
+//	go srv.ListenAndServe()
+//	...
+//	err = srv.Shutdown(ctx) // waits for transfers in flight, then closes sessions
+package ftpauth

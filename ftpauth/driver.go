@@ -1,0 +1,338 @@
+package ftpauth
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"reflect"
+	"sync"
+	"time"
+
+	ftpserver "github.com/fclairamb/ftpserverlib"
+	"github.com/spf13/afero"
+
+	"github.com/gocred/gocred/cred"
+)
+
+// Protocol is the cred.Mind protocol name of FTP logins.
+const Protocol = "ftp"
+
+// Driver is an ftpserverlib main driver that logs users in through a
+// cred.Portal and serves the afero.Fs avatar the portal's realm returns.
+// Build one with NewDriver and hand it to ftpserver.NewFtpServer, or use
+// Server, which does that and adds graceful shutdown.
+type Driver struct {
+	portal *cred.Portal
+	opts   Options
+	tls    *tls.Config
+	log    *slog.Logger
+
+	// ctx bounds logins; Shutdown cancels it when its deadline passes.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	lmu      sync.Mutex
+	listener *controlListener // created by GetSettings or given by Server.Serve
+
+	mu       sync.Mutex
+	sessions map[ftpserver.ClientContext]*session
+	draining bool
+	inflight int                           // open files plus accepted data connections
+	pending  map[*passiveListener]struct{} // PASV listeners nobody has connected to yet
+}
+
+// NewDriver returns a Driver logging in through portal, after checking that
+// the portal has a checker for the credentials FTP produces:
+// *cred.PasswordCredentials always, cred.AnonymousCredentials when
+// opts.Anonymous is on. It fails with the portal's descriptive error if
+// not, and with an error naming the field for invalid options.
+func NewDriver(portal *cred.Portal, opts Options) (*Driver, error) {
+	if portal == nil {
+		return nil, errors.New("ftpauth: NewDriver: portal is nil")
+	}
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if err := portal.CheckCredentialType(reflect.TypeFor[*cred.PasswordCredentials]()); err != nil {
+		return nil, fmt.Errorf("ftpauth: the portal cannot check FTP passwords: %w", err)
+	}
+	if opts.Anonymous {
+		if err := portal.CheckCredentialType(reflect.TypeFor[cred.AnonymousCredentials]()); err != nil {
+			return nil, fmt.Errorf("ftpauth: Options.Anonymous is on but the portal has no anonymous checker: %w", err)
+		}
+	}
+	tlsCfg, err := opts.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Driver{
+		portal:   portal,
+		opts:     opts,
+		tls:      tlsCfg,
+		log:      opts.Logger,
+		ctx:      ctx,
+		cancel:   cancel,
+		sessions: map[ftpserver.ClientContext]*session{},
+		pending:  map[*passiveListener]struct{}{},
+	}, nil
+}
+
+// setListener makes l the control listener, wrapped to cap connections.
+func (d *Driver) setListener(l net.Listener) *controlListener {
+	d.lmu.Lock()
+	defer d.lmu.Unlock()
+	d.listener = &controlListener{Listener: l, max: d.opts.MaxConnections, log: d.log}
+	return d.listener
+}
+
+// Addr returns the control listener's address, or nil before the server
+// listens.
+func (d *Driver) Addr() net.Addr {
+	d.lmu.Lock()
+	defer d.lmu.Unlock()
+	if d.listener == nil {
+		return nil
+	}
+	return d.listener.Addr()
+}
+
+// GetSettings returns the ftpserverlib settings built from the Options. It
+// opens the control listener on Options.Addr unless Server.Serve gave one,
+// and warns when passwords would travel in clear over a non-loopback
+// address.
+func (d *Driver) GetSettings() (*ftpserver.Settings, error) {
+	d.lmu.Lock()
+	l := d.listener
+	d.lmu.Unlock()
+	if l == nil {
+		inner, err := net.Listen("tcp", d.opts.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("ftpauth: listening on Options.Addr: %w", err)
+		}
+		l = d.setListener(inner)
+	}
+	if d.tls == nil && !isLoopback(l.Addr()) {
+		d.log.Warn("ftp without TLS on a non-loopback address: passwords travel in clear; set Options.TLSConfig (and RequireTLS)",
+			"addr", l.Addr().String())
+	}
+	s := &ftpserver.Settings{
+		Listener:            l,
+		PublicHost:          d.opts.PublicHost,
+		Banner:              d.opts.Banner,
+		IdleTimeout:         int((d.opts.IdleTimeout + time.Second - 1) / time.Second),
+		DisableActiveMode:   true, // PORT invites bounce attacks, and Shutdown tracks passive transfers only
+		DefaultTransferType: ftpserver.TransferTypeBinary,
+	}
+	if p := d.opts.PassivePorts; p != (PortRange{}) {
+		s.PassiveTransferPortRange = ftpserver.PortRange{Start: p.Start, End: p.End}
+	}
+	if d.opts.RequireTLS {
+		s.TLSRequired = ftpserver.MandatoryEncryption
+	}
+	return s, nil
+}
+
+// GetTLSConfig returns the certificate configuration for AUTH TLS, or an
+// error when FTPS is not configured.
+func (d *Driver) GetTLSConfig() (*tls.Config, error) {
+	if d.tls == nil {
+		return nil, errors.New(replyTLSNotEnabled)
+	}
+	return d.tls, nil
+}
+
+// ClientConnected registers the session and returns the greeting.
+func (d *Driver) ClientConnected(cc ftpserver.ClientContext) (string, error) {
+	s := &session{cc: cc}
+	d.lmu.Lock()
+	if d.listener != nil {
+		s.conn = d.listener.conn(cc.RemoteAddr())
+	}
+	d.lmu.Unlock()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.draining {
+		return replyShuttingDown, errShuttingDown
+	}
+	d.sessions[cc] = s
+	return d.opts.Banner, nil
+}
+
+// ClientDisconnected runs the realm's logout for the session's login, once,
+// and forgets the session.
+func (d *Driver) ClientDisconnected(cc ftpserver.ClientContext) {
+	d.mu.Lock()
+	s := d.sessions[cc]
+	delete(d.sessions, cc)
+	d.mu.Unlock()
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	user := s.user
+	s.mu.Unlock()
+	d.logout(s.takeLogin(), user)
+}
+
+// logout runs a realm's logout, keeping a panic in it from taking the
+// server down.
+func (d *Driver) logout(l *cred.Session, user string) {
+	if l == nil {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			d.log.Error("ftp logout panicked", "user", user, "id", l.ID.String(), "panic", fmt.Sprint(r))
+		}
+	}()
+	l.Logout()
+}
+
+// AuthUser logs user in through the portal and returns the avatar to serve.
+// A refusal is a *LoginError whose text is the generic reply the client
+// sees; internal errors are logged in full and reported as
+// "Service temporarily unavailable."
+func (d *Driver) AuthUser(cc ftpserver.ClientContext, user, pass string) (drv ftpserver.ClientDriver, err error) {
+	mind := cred.Mind{Protocol: Protocol, RemoteAddr: addrPort(cc.RemoteAddr()), TLS: cc.HasTLSForControl()}
+	defer func() {
+		if r := recover(); r != nil {
+			// ftpserverlib would log the PASS argument, the password, on a panic.
+			d.log.Error("ftp login panicked", "user", user, "remote", mind.RemoteAddr.String(), "panic", fmt.Sprint(r))
+			drv, err = nil, &LoginError{Outcome: cred.OutcomeError, Err: fmt.Errorf("ftpauth: login panicked: %v", r), reply: replyUnavailable}
+		}
+	}()
+
+	d.mu.Lock()
+	s, draining := d.sessions[cc], d.draining
+	d.mu.Unlock()
+	if draining || s == nil {
+		return nil, &LoginError{Outcome: cred.OutcomeCanceled, Err: errShuttingDown, reply: replyShuttingDown}
+	}
+	if user == "" { // PASS without USER: nothing for the portal to check
+		return nil, &LoginError{
+			Outcome: cred.OutcomeUnauthorized,
+			Err:     fmt.Errorf("ftpauth: PASS without USER: %w", cred.ErrUnauthorizedLogin),
+			reply:   replyNoUser,
+		}
+	}
+
+	var creds cred.Credentials
+	if d.opts.isAnonymousName(user) {
+		creds = cred.AnonymousCredentials{} // the password, by custom an e-mail address, is ignored
+	} else {
+		creds = cred.NewUsernamePassword(user, pass)
+	}
+	ctx, cancel := context.WithTimeout(d.ctx, d.opts.LoginTimeout)
+	defer cancel()
+	fs, login, err := cred.Login[afero.Fs](ctx, d.portal, creds, mind)
+	if err != nil {
+		le := newLoginError(err)
+		attrs := []any{"user", user, "remote", mind.RemoteAddr.String(), "tls", mind.TLS, "outcome", le.Outcome.String()}
+		switch le.Outcome {
+		case cred.OutcomeUnauthorized, cred.OutcomeThrottled, cred.OutcomeDenied:
+			d.log.Info("ftp login refused", attrs...)
+		default:
+			d.log.Error("ftp login failed", append(attrs, "error", err.Error())...)
+		}
+		return nil, le
+	}
+	if login.ID.IsAnonymous() {
+		fs = afero.NewReadOnlyFs(fs) // whatever the realm returned, anonymous never writes
+	}
+	d.logout(s.setLogin(&login, user), user) // a second USER/PASS on one connection ends the first login
+	d.log.Info("ftp login", "user", user, "id", login.ID.String(), "remote", mind.RemoteAddr.String(), "tls", mind.TLS)
+	return sessionFs{Fs: fs, d: d}, nil
+}
+
+// PostAuthMessage returns the reply sent after PASS: ftpserverlib would
+// otherwise send the error's text, whatever it holds.
+func (d *Driver) PostAuthMessage(_ ftpserver.ClientContext, _ string, authErr error) string {
+	return replyFor(authErr)
+}
+
+// QuitMessage returns the reply to QUIT.
+func (d *Driver) QuitMessage() string { return "Goodbye." }
+
+// WrapPassiveListener tracks a passive data listener for Shutdown, and
+// refuses new ones once Shutdown has begun.
+func (d *Driver) WrapPassiveListener(l net.Listener) (net.Listener, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.draining {
+		return nil, errShuttingDown
+	}
+	pl := &passiveListener{Listener: l, d: d}
+	d.pending[pl] = struct{}{}
+	return pl, nil
+}
+
+// transferBegin counts a new in-flight transfer, or refuses it when
+// draining.
+func (d *Driver) transferBegin() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.draining {
+		return false
+	}
+	d.inflight++
+	return true
+}
+
+func (d *Driver) transferEnd() {
+	d.mu.Lock()
+	d.inflight--
+	d.mu.Unlock()
+}
+
+// passiveAccepted turns a pending listener into an in-flight transfer, or
+// reports false when Shutdown closed it meanwhile.
+func (d *Driver) passiveAccepted(l *passiveListener) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.pending[l]; !ok {
+		return false
+	}
+	delete(d.pending, l)
+	d.inflight++
+	return true
+}
+
+func (d *Driver) passiveDone(l *passiveListener) {
+	d.mu.Lock()
+	delete(d.pending, l)
+	d.mu.Unlock()
+}
+
+// addrPort converts a connection's address for the mind, unmapping IPv4 in
+// IPv6; the zero value when it is not an IP address.
+func addrPort(a net.Addr) netip.AddrPort {
+	var ap netip.AddrPort
+	switch t := a.(type) {
+	case nil:
+		return ap
+	case *net.TCPAddr:
+		ap = t.AddrPort()
+	default:
+		ap, _ = netip.ParseAddrPort(a.String())
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+// isLoopback reports whether a listens on loopback only.
+func isLoopback(a net.Addr) bool {
+	ap := addrPort(a)
+	return ap.IsValid() && ap.Addr().IsLoopback()
+}
+
+var (
+	_ ftpserver.MainDriver                         = (*Driver)(nil)
+	_ ftpserver.MainDriverExtensionPostAuthMessage = (*Driver)(nil)
+	_ ftpserver.MainDriverExtensionQuitMessage     = (*Driver)(nil)
+	_ ftpserver.MainDriverExtensionPassiveWrapper  = (*Driver)(nil)
+)

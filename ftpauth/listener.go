@@ -1,0 +1,147 @@
+package ftpauth
+
+import (
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+)
+
+// controlListener caps simultaneous control connections: one over the cap
+// is answered 421 (RFC 959's "service not available") and closed, instead
+// of the 500 that ftpserverlib would send from ClientConnected.
+type controlListener struct {
+	net.Listener
+	max int
+	log *slog.Logger
+
+	mu    sync.Mutex
+	conns map[string]*countedConn // by remote address, for Shutdown
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Accept returns the next connection within the cap.
+func (l *controlListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err // unchanged: ftpserverlib recognises a closed listener by its text
+		}
+		key := c.RemoteAddr().String()
+		cc := &countedConn{Conn: c}
+		cc.release = func() { l.release(key, cc) }
+		l.mu.Lock()
+		full := len(l.conns) >= l.max
+		if !full {
+			if l.conns == nil {
+				l.conns = map[string]*countedConn{}
+			}
+			l.conns[key] = cc
+		}
+		l.mu.Unlock()
+		if full {
+			l.log.Warn("ftp connection refused: too many connections", "remote", key, "max", l.max)
+			go refuseConn(c)
+			continue
+		}
+		return cc, nil
+	}
+}
+
+// conn returns the open control connection from remote, or nil.
+func (l *controlListener) conn(remote net.Addr) *countedConn {
+	if remote == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.conns[remote.String()]
+}
+
+// Close closes the listener once; later calls return the first result, so
+// ftpserverlib's Stop and Shutdown may both call it.
+func (l *controlListener) Close() error {
+	l.closeOnce.Do(func() { l.closeErr = l.Listener.Close() })
+	return l.closeErr
+}
+
+func (l *controlListener) release(key string, c *countedConn) {
+	l.mu.Lock()
+	if l.conns[key] == c {
+		delete(l.conns, key)
+	}
+	l.mu.Unlock()
+}
+
+// refuseConn tells a client over the cap why, without waiting on it long.
+func refuseConn(c net.Conn) {
+	_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	_, _ = io.WriteString(c, replyTooManyConns)
+	_ = c.Close()
+}
+
+// countedConn gives its slot back when closed. Shutdown closes it from its
+// own goroutine (ftpserverlib's ClientContext.Close races with the
+// session's goroutine), so closing is idempotent.
+type countedConn struct {
+	net.Conn
+	once    sync.Once
+	err     error
+	release func()
+}
+
+// Close closes the connection and frees its slot; later calls return the
+// first call's result.
+func (c *countedConn) Close() error {
+	c.once.Do(func() {
+		c.err = c.Conn.Close()
+		c.release()
+	})
+	return c.err
+}
+
+// passiveListener is a passive-mode data listener, tracked so Shutdown can
+// tell in-flight transfers (an accepted data connection) from idle PASV
+// replies (a listener nobody connected to yet), and close the latter.
+type passiveListener struct {
+	net.Listener
+	d *Driver
+}
+
+// Accept accepts the data connection, unless Shutdown closed the listener.
+func (l *passiveListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		l.d.passiveDone(l)
+		return nil, err
+	}
+	if !l.d.passiveAccepted(l) {
+		_ = c.Close()
+		return nil, errShuttingDown
+	}
+	return &trackedConn{Conn: c, end: l.d.transferEnd}, nil
+}
+
+// Close closes the listener and forgets it.
+func (l *passiveListener) Close() error {
+	l.d.passiveDone(l)
+	return l.Listener.Close()
+}
+
+// trackedConn is an accepted data connection: an in-flight transfer until
+// ftpserverlib closes it, which it does before sending the final reply.
+type trackedConn struct {
+	net.Conn
+	once sync.Once
+	end  func()
+}
+
+// Close closes the data connection and ends the transfer once.
+func (c *trackedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.end)
+	return err
+}

@@ -1,0 +1,178 @@
+package ftpauth
+
+import (
+	"errors"
+	"os"
+	"sync"
+	"time"
+
+	ftpserver "github.com/fclairamb/ftpserverlib"
+	"github.com/spf13/afero"
+
+	"github.com/gocred/gocred/cred"
+)
+
+// errShuttingDown refuses file access once Shutdown has begun, so no new
+// transfer starts while the in-flight ones drain.
+var errShuttingDown = errors.New(replyDraining)
+
+// session is one control connection, from ClientConnected to
+// ClientDisconnected. ftpserverlib calls AuthUser and ClientDisconnected on
+// the connection's own goroutine, but Shutdown reads sessions from another.
+type session struct {
+	cc   ftpserver.ClientContext
+	conn *countedConn // the control connection, nil if not accepted by our listener
+
+	mu     sync.Mutex
+	login  *cred.Session // nil until a login succeeds
+	user   string        // as the client gave it, for logs
+	closed bool          // Shutdown closed it
+}
+
+// setLogin records a new login and returns the one it replaces (a client may
+// send USER/PASS again on the same connection), whose logout is the caller's.
+func (s *session) setLogin(l *cred.Session, user string) (old *cred.Session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, s.login, s.user = s.login, l, user
+	return old
+}
+
+// takeLogin removes and returns the current login, so its logout runs once.
+func (s *session) takeLogin() *cred.Session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.login
+	s.login = nil
+	return l
+}
+
+// close closes the control connection once; ftpserverlib then ends the
+// session, closing any transfer, and calls ClientDisconnected.
+func (s *session) close() {
+	s.mu.Lock()
+	done := s.closed
+	s.closed = true
+	s.mu.Unlock()
+	switch {
+	case done:
+	case s.conn != nil:
+		_ = s.conn.Close()
+	default:
+		_ = s.cc.Close() // racy inside ftpserverlib, hence only a fallback
+	}
+}
+
+// sessionFs is the avatar as the session serves it: it counts open files as
+// in-flight transfers for Shutdown, refuses new ones once draining, and
+// reports paths as the client named them, so an error never shows where the
+// tree lives on the server's disk.
+type sessionFs struct {
+	afero.Fs
+	d *Driver
+}
+
+var _ afero.Fs = sessionFs{}
+
+func (f sessionFs) open(name string, open func() (afero.File, error)) (afero.File, error) {
+	if !f.d.transferBegin() {
+		return nil, &os.PathError{Op: "open", Path: name, Err: errShuttingDown}
+	}
+	file, err := open()
+	if err != nil {
+		f.d.transferEnd()
+		return nil, clientPathError(name, err)
+	}
+	return &trackedFile{File: file, end: f.d.transferEnd}, nil
+}
+
+// Open opens a file or directory for reading.
+func (f sessionFs) Open(name string) (afero.File, error) {
+	return f.open(name, func() (afero.File, error) { return f.Fs.Open(name) })
+}
+
+// OpenFile opens a file for a download or an upload.
+func (f sessionFs) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
+	return f.open(name, func() (afero.File, error) { return f.Fs.OpenFile(name, flag, perm) })
+}
+
+// Create creates or truncates a file for writing.
+func (f sessionFs) Create(name string) (afero.File, error) {
+	return f.open(name, func() (afero.File, error) { return f.Fs.Create(name) })
+}
+
+// Mkdir creates a directory.
+func (f sessionFs) Mkdir(name string, perm os.FileMode) error {
+	return clientPathError(name, f.Fs.Mkdir(name, perm))
+}
+
+// MkdirAll creates a directory and its parents.
+func (f sessionFs) MkdirAll(name string, perm os.FileMode) error {
+	return clientPathError(name, f.Fs.MkdirAll(name, perm))
+}
+
+// Remove removes a file or an empty directory.
+func (f sessionFs) Remove(name string) error {
+	return clientPathError(name, f.Fs.Remove(name))
+}
+
+// RemoveAll removes a tree.
+func (f sessionFs) RemoveAll(name string) error {
+	return clientPathError(name, f.Fs.RemoveAll(name))
+}
+
+// Rename renames a file or directory.
+func (f sessionFs) Rename(oldname, newname string) error {
+	err := f.Fs.Rename(oldname, newname)
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return &os.LinkError{Op: le.Op, Old: oldname, New: newname, Err: le.Err}
+	}
+	return clientPathError(oldname, err)
+}
+
+// Stat describes a file.
+func (f sessionFs) Stat(name string) (os.FileInfo, error) {
+	fi, err := f.Fs.Stat(name)
+	return fi, clientPathError(name, err)
+}
+
+// Chmod changes a file's mode (SITE CHMOD).
+func (f sessionFs) Chmod(name string, mode os.FileMode) error {
+	return clientPathError(name, f.Fs.Chmod(name, mode))
+}
+
+// Chown changes a file's owner (SITE CHOWN).
+func (f sessionFs) Chown(name string, uid, gid int) error {
+	return clientPathError(name, f.Fs.Chown(name, uid, gid))
+}
+
+// Chtimes changes a file's times (MFMT).
+func (f sessionFs) Chtimes(name string, atime, mtime time.Time) error {
+	return clientPathError(name, f.Fs.Chtimes(name, atime, mtime))
+}
+
+// clientPathError rewrites a path error to carry the path the client
+// asked for: afero.BasePathFs, for one, reports the real path on disk.
+func clientPathError(name string, err error) error {
+	var pe *os.PathError
+	if err != nil && errors.As(err, &pe) {
+		return &os.PathError{Op: pe.Op, Path: name, Err: pe.Err}
+	}
+	return err
+}
+
+// trackedFile ends its in-flight transfer when closed.
+type trackedFile struct {
+	afero.File
+	once sync.Once
+	end  func()
+}
+
+// Close closes the file and ends the transfer (once, however often it is
+// called).
+func (f *trackedFile) Close() error {
+	err := f.File.Close()
+	f.once.Do(f.end)
+	return err
+}
