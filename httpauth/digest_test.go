@@ -1,0 +1,452 @@
+package httpauth
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gocred/gocred/cred"
+)
+
+var digestUsers = map[string]string{"Mufasa": "Circle Of Life", "jürgen": "pässword"}
+
+// digestFixture is a middleware with Digest only, and a way to get a fresh
+// challenge.
+type digestFixture struct {
+	t     *testing.T
+	d     *Digest
+	h     http.Handler
+	realm *recordingRealm
+}
+
+func newDigestFixture(t *testing.T, opts DigestOptions, checkers ...cred.Checker) *digestFixture {
+	t.Helper()
+	if opts.Realm == "" {
+		opts.Realm = "testrealm@host.com"
+	}
+	if len(checkers) == 0 {
+		checkers = []cred.Checker{plaintextChecker(digestUsers)}
+	}
+	realm := &recordingRealm{handler: whoami}
+	p := newPortal(t, realm, checkers...)
+	d := newDigest(t, p, opts)
+	return &digestFixture{t: t, d: d, h: newMiddleware(t, p, d).Wrap(whoami), realm: realm}
+}
+
+func (f *digestFixture) do(method, target, auth string, body string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, target, strings.NewReader(body))
+	if auth != "" {
+		r.Header.Set("Authorization", auth)
+	}
+	w := httptest.NewRecorder()
+	f.h.ServeHTTP(w, r)
+	return w
+}
+
+// client returns a client for the first challenge offering alg ("" for the
+// first challenge).
+func (f *digestFixture) client(alg, user string) *digestClient {
+	f.t.Helper()
+	w := f.do("GET", "/dir/index.html", "", "")
+	if w.Code != 401 {
+		f.t.Fatalf("unauthenticated request got %d", w.Code)
+	}
+	for _, ch := range challenges(f.t, w.Header()) {
+		if alg == "" || ch["algorithm"] == alg {
+			return clientFor(ch, user, digestUsers[user])
+		}
+	}
+	f.t.Fatalf("no challenge for %s in %q", alg, w.Header().Values("WWW-Authenticate"))
+	return nil
+}
+
+func TestDigestLogsIn(t *testing.T) {
+	f := newDigestFixture(t, DigestOptions{Algorithms: []string{"SHA-512-256", "SHA-256", "SHA-256-sess", "MD5", "MD5-sess"}})
+	for _, alg := range f.d.Offered() {
+		for _, qop := range []string{"auth", "auth-int"} {
+			t.Run("a correct "+alg+" response with qop="+qop+" gets in", func(t *testing.T) {
+				c := f.client(alg, "Mufasa")
+				c.qop = qop
+				body := "some posted data"
+				w := f.do("POST", "/dir/index.html?x=1", c.header("POST", "/dir/index.html?x=1", []byte(body)), body)
+				if w.Code != 200 || w.Body.String() != `user "Mufasa"` {
+					t.Fatalf("got %d %q", w.Code, w.Body)
+				}
+				info := w.Header().Get("Authentication-Info")
+				if qop == "auth" {
+					if !strings.Contains(info, `rspauth="`+c.rspauth("/dir/index.html?x=1")+`"`) {
+						t.Errorf("Authentication-Info %q lacks the right rspauth", info)
+					}
+				} else if info != "" {
+					t.Errorf("auth-int got Authentication-Info %q", info)
+				}
+			})
+		}
+	}
+	t.Run("a UTF-8 user name sent as username* gets in", func(t *testing.T) {
+		c := f.client("SHA-256", "jürgen")
+		h := c.header("GET", "/", nil)
+		h = strings.Replace(h, `username="jürgen"`, `username*=UTF-8''j%C3%BCrgen`, 1)
+		if w := f.do("GET", "/", h, ""); w.Code != 200 || w.Body.String() != `user "jürgen"` {
+			t.Fatalf("got %d %q", w.Code, w.Body)
+		}
+	})
+	t.Run("several requests on one nonce with rising nonce-counts all get in", func(t *testing.T) {
+		c := f.client("MD5", "Mufasa")
+		for i := 0; i < 5; i++ {
+			if w := f.do("GET", "/", c.header("GET", "/", nil), ""); w.Code != 200 {
+				t.Fatalf("request %d got %d", i+1, w.Code)
+			}
+		}
+	})
+	t.Run("the auth-int body is still there for the handler", func(t *testing.T) {
+		p := newPortal(t, &recordingRealm{handler: whoami}, plaintextChecker(digestUsers))
+		d := newDigest(t, p, DigestOptions{Realm: "testrealm@host.com"})
+		var got string
+		h := newMiddleware(t, p, d).Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			got = string(b)
+		}))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+		c := clientFor(challenges(t, w.Header())[0], "Mufasa", "Circle Of Life")
+		c.qop = "auth-int"
+		r := httptest.NewRequest("PUT", "/", strings.NewReader("payload"))
+		r.Header.Set("Authorization", c.header("PUT", "/", []byte("payload")))
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		if got != "payload" {
+			t.Fatalf("handler read %q", got)
+		}
+	})
+}
+
+func TestDigestUserhash(t *testing.T) {
+	resolver := &resolvingChecker{Checker: plaintextChecker(digestUsers)}
+	f := newDigestFixture(t, DigestOptions{UserHash: true, Algorithms: []string{"SHA-512-256", "SHA-256"}}, resolver)
+	ch := challenges(t, f.do("GET", "/", "", "").Header())
+	if ch[0]["userhash"] != "true" {
+		t.Fatalf("challenge lacks userhash=true: %v", ch[0])
+	}
+	for _, alg := range f.d.Offered() {
+		t.Run("a "+alg+" response with a hashed user name gets in", func(t *testing.T) {
+			c := f.client(alg, "jürgen")
+			c.userhash = true
+			if w := f.do("GET", "/", c.header("GET", "/", nil), ""); w.Code != 200 || w.Body.String() != `user "jürgen"` {
+				t.Fatalf("got %d %q", w.Code, w.Body)
+			}
+		})
+	}
+	t.Run("an unknown userhash gets 401", func(t *testing.T) {
+		c := f.client("SHA-256", "nobody")
+		c.userhash = true
+		if w := f.do("GET", "/", c.header("GET", "/", nil), ""); w.Code != 401 {
+			t.Fatalf("got %d", w.Code)
+		}
+	})
+	t.Run("UserHash without a resolver fails at construction", func(t *testing.T) {
+		p := newPortal(t, &recordingRealm{}, plaintextChecker(digestUsers))
+		if _, err := NewDigest(p, DigestOptions{Realm: "r", UserHash: true}); err == nil {
+			t.Fatal("NewDigest accepted UserHash without a resolver")
+		}
+	})
+}
+
+// resolvingChecker adds cred.UserHashResolver to a checker by trying every
+// known user name.
+type resolvingChecker struct{ cred.Checker }
+
+func (r *resolvingChecker) ResolveUserHash(_ context.Context, realm, alg, userhash string) (string, bool) {
+	for u := range digestUsers {
+		a := lookupAlgorithm(alg)
+		if a.hexHash(u, realm) == userhash {
+			return u, true
+		}
+	}
+	return "", false
+}
+
+func TestDigestOffersOnlyWhatCheckersVerify(t *testing.T) {
+	md5Store := &ha1Checker{alg: cred.AlgorithmMD5, ha1s: map[string]string{"Mufasa": lookupAlgorithm("MD5").hexHash("Mufasa", "testrealm@host.com", "Circle Of Life")}}
+	tests := []struct {
+		name     string
+		checkers []cred.Checker
+		asked    []string
+		want     []string
+	}{
+		{"a plaintext checker verifies the default SHA-256 and MD5", []cred.Checker{plaintextChecker(nil)}, nil, []string{"SHA-256", "MD5"}},
+		{"an MD5-only HA1 store gets MD5 only", []cred.Checker{md5Store}, nil, []string{"MD5"}},
+		{"an MD5-only HA1 store also gets MD5-sess", []cred.Checker{md5Store}, []string{"MD5-sess", "SHA-256-sess", "MD5"}, []string{"MD5-sess", "MD5"}},
+		{"algorithms are offered strongest first whatever the order asked", []cred.Checker{plaintextChecker(nil)}, []string{"MD5", "SHA-512-256", "SHA-256"}, []string{"SHA-512-256", "SHA-256", "MD5"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPortal(t, &recordingRealm{}, tt.checkers...)
+			d := newDigest(t, p, DigestOptions{Realm: "testrealm@host.com", Algorithms: tt.asked})
+			if got := d.Offered(); !slices.Equal(got, tt.want) {
+				t.Fatalf("Offered() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	t.Run("asking an MD5-only store for SHA-256 alone fails at construction", func(t *testing.T) {
+		p := newPortal(t, &recordingRealm{}, md5Store)
+		if _, err := NewDigest(p, DigestOptions{Realm: "r", Algorithms: []string{"SHA-256"}}); err == nil {
+			t.Fatal("no error")
+		}
+	})
+	t.Run("an MD5 response verifies against the HA1 store", func(t *testing.T) {
+		f := newDigestFixture(t, DigestOptions{}, md5Store)
+		c := f.client("MD5", "Mufasa")
+		if w := f.do("GET", "/", c.header("GET", "/", nil), ""); w.Code != 200 {
+			t.Fatalf("got %d", w.Code)
+		}
+	})
+	t.Run("an unknown algorithm name fails at construction", func(t *testing.T) {
+		p := newPortal(t, &recordingRealm{}, plaintextChecker(nil))
+		if _, err := NewDigest(p, DigestOptions{Realm: "r", Algorithms: []string{"SHA-1"}}); err == nil {
+			t.Fatal("no error")
+		}
+	})
+}
+
+func TestDigestRefusals(t *testing.T) {
+	f := newDigestFixture(t, DigestOptions{})
+	type req struct{ method, target, auth string }
+	tests := []struct {
+		name      string
+		build     func(c *digestClient) req
+		wantCode  int
+		wantStale bool
+	}{
+		{"a wrong password gets 401", func(c *digestClient) req {
+			c.password = "wrong"
+			return req{"GET", "/a", c.header("GET", "/a", nil)}
+		}, 401, false},
+		{"a uri that is not the request-target gets 400", func(c *digestClient) req {
+			return req{"GET", "/secret", c.header("GET", "/public", nil)}
+		}, 400, false},
+		{"a method other than the one hashed gets 401", func(c *digestClient) req {
+			return req{"DELETE", "/a", c.header("GET", "/a", nil)}
+		}, 401, false},
+		{"a wrong realm gets 401", func(c *digestClient) req {
+			c.realm = "other"
+			return req{"GET", "/a", c.header("GET", "/a", nil)}
+		}, 401, false},
+		{"an algorithm that was not offered gets 401", func(c *digestClient) req {
+			c.algorithm = "SHA-512-256"
+			return req{"GET", "/a", c.header("GET", "/a", nil)}
+		}, 401, false},
+		{"an unknown algorithm gets 401", func(c *digestClient) req {
+			c.algorithm = "SHA-1"
+			return req{"GET", "/a", c.header("GET", "/a", nil)}
+		}, 401, false},
+		{"a forged nonce gets 401 without stale", func(c *digestClient) req {
+			c.nonce = strings.Repeat("A", nonceLen)
+			return req{"GET", "/a", c.header("GET", "/a", nil)}
+		}, 401, false},
+		{"a garbled nonce gets 401", func(c *digestClient) req {
+			c.nonce = "dcd98b7102dd2f0e8b11d0f600bfb0c093"
+			return req{"GET", "/a", c.header("GET", "/a", nil)}
+		}, 401, false},
+		{"a wrong opaque gets 401", func(c *digestClient) req {
+			c.opaque = "nope"
+			return req{"GET", "/a", c.header("GET", "/a", nil)}
+		}, 401, false},
+		{"an RFC 2069 response without qop gets 401", func(c *digestClient) req {
+			c.qop = ""
+			return req{"GET", "/a", c.header("GET", "/a", nil)}
+		}, 401, false},
+		{"an unknown qop gets 400", func(c *digestClient) req {
+			c.qop = "auth-conf"
+			return req{"GET", "/a", c.header("GET", "/a", nil)}
+		}, 400, false},
+		{"a truncated header gets 400", func(c *digestClient) req {
+			h := c.header("GET", "/a", nil)
+			return req{"GET", "/a", h[:len(h)/2]}
+		}, 400, false},
+		{"a header cut inside a quoted string gets 400", func(c *digestClient) req {
+			return req{"GET", "/a", `Digest username="Muf`}
+		}, 400, false},
+		{"a duplicate parameter gets 400", func(c *digestClient) req {
+			return req{"GET", "/a", c.header("GET", "/a", nil) + `, realm="testrealm@host.com"`}
+		}, 400, false},
+		{"a missing response gets 400", func(c *digestClient) req {
+			h := c.header("GET", "/a", nil)
+			i := strings.Index(h, "response=")
+			return req{"GET", "/a", h[:i] + h[i+len(`response="`)+32+2:]}
+		}, 400, false},
+		{"an nc that is not 8 hex digits gets 400", func(c *digestClient) req {
+			return req{"GET", "/a", strings.Replace(c.header("GET", "/a", nil), "nc=00000001", "nc=1", 1)}
+		}, 400, false},
+		{"a response of the wrong length gets 400", func(c *digestClient) req {
+			h := c.header("GET", "/a", nil)
+			i := strings.Index(h, `response="`) + len(`response="`)
+			return req{"GET", "/a", h[:i] + "abc" + h[i+32:]}
+		}, 400, false},
+		{"both username and username* get 400", func(c *digestClient) req {
+			return req{"GET", "/a", c.header("GET", "/a", nil) + `, username*=UTF-8''x`}
+		}, 400, false},
+		{"unknown parameters are ignored", func(c *digestClient) req {
+			return req{"GET", "/a", c.header("GET", "/a", nil) + `, foo="b\"ar", x=y`}
+		}, 200, false},
+		{"escaped characters in quoted strings are unescaped", func(c *digestClient) req {
+			return req{"GET", "/a", strings.Replace(c.header("GET", "/a", nil), `username="Mufasa"`, `username="Muf\asa"`, 1)}
+		}, 200, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := f.client("MD5", "Mufasa")
+			rq := tt.build(c)
+			w := f.do(rq.method, rq.target, rq.auth, "")
+			if w.Code != tt.wantCode {
+				t.Fatalf("got %d %q, want %d", w.Code, w.Body, tt.wantCode)
+			}
+			if w.Code == 401 {
+				chs := challenges(t, w.Header())
+				if len(chs) != 2 {
+					t.Fatalf("401 with %d Digest challenges, want 2", len(chs))
+				}
+				if got := chs[0]["stale"] == "true"; got != tt.wantStale {
+					t.Errorf("stale = %v, want %v", got, tt.wantStale)
+				}
+			}
+		})
+	}
+}
+
+func TestDigestReplay(t *testing.T) {
+	f := newDigestFixture(t, DigestOptions{})
+	tests := []struct {
+		name     string
+		ncs      []uint32
+		wantLast int
+	}{
+		{"a repeated nonce-count is refused with stale=true", []uint32{1, 1}, 401},
+		{"a lower nonce-count is refused", []uint32{5, 3}, 401},
+		{"a higher nonce-count is accepted, even with gaps", []uint32{1, 7}, 200},
+		{"a replay after several good requests is refused", []uint32{1, 2, 3, 2}, 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := f.client("SHA-256", "Mufasa")
+			var w *httptest.ResponseRecorder
+			for i, nc := range tt.ncs {
+				c.nc = nc - 1
+				w = f.do("GET", "/", c.header("GET", "/", nil), "")
+				if i < len(tt.ncs)-1 && w.Code != 200 {
+					t.Fatalf("request %d got %d", i+1, w.Code)
+				}
+			}
+			if w.Code != tt.wantLast {
+				t.Fatalf("last request got %d, want %d", w.Code, tt.wantLast)
+			}
+			if w.Code == 401 && challenges(t, w.Header())[0]["stale"] != "true" {
+				t.Error("replay refused without stale=true")
+			}
+		})
+	}
+	t.Run("the avatar of a replayed request is logged out at once", func(t *testing.T) {
+		if in, out := f.realm.logins.Load(), f.realm.logouts.Load(); in != out {
+			t.Fatalf("%d logins, %d logouts", in, out)
+		}
+	})
+}
+
+func TestDigestExpiredNonce(t *testing.T) {
+	f := newDigestFixture(t, DigestOptions{NonceLifetime: time.Minute})
+	later := func() time.Time { return time.Now().Add(2 * time.Minute) }
+	t.Run("a correct response on an expired nonce gets 401 with stale=true", func(t *testing.T) {
+		c := f.client("SHA-256", "Mufasa")
+		f.d.minter.now = later
+		defer func() { f.d.minter.now = time.Now }()
+		w := f.do("GET", "/", c.header("GET", "/", nil), "")
+		if w.Code != 401 || challenges(t, w.Header())[0]["stale"] != "true" {
+			t.Fatalf("got %d %q", w.Code, w.Header().Values("WWW-Authenticate"))
+		}
+		t.Run("and the client's retry on the new nonce gets in", func(t *testing.T) {
+			c2 := clientFor(challenges(t, w.Header())[0], "Mufasa", "Circle Of Life")
+			if w := f.do("GET", "/", c2.header("GET", "/", nil), ""); w.Code != 200 {
+				t.Fatalf("got %d", w.Code)
+			}
+		})
+	})
+	t.Run("a wrong password on an expired nonce gets 401 without stale", func(t *testing.T) {
+		c := f.client("SHA-256", "Mufasa")
+		c.password = "wrong"
+		f.d.minter.now = later
+		defer func() { f.d.minter.now = time.Now }()
+		w := f.do("GET", "/", c.header("GET", "/", nil), "")
+		if w.Code != 401 || challenges(t, w.Header())[0]["stale"] == "true" {
+			t.Fatalf("got %d %q", w.Code, w.Header().Values("WWW-Authenticate"))
+		}
+	})
+}
+
+func TestDigestSharedKey(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	a := newDigestFixture(t, DigestOptions{Key: key})
+	b := newDigestFixture(t, DigestOptions{Key: key})
+	other := newDigestFixture(t, DigestOptions{})
+	t.Run("a nonce from one server is accepted by another with the same key", func(t *testing.T) {
+		c := a.client("SHA-256", "Mufasa")
+		if w := b.do("GET", "/", c.header("GET", "/", nil), ""); w.Code != 200 {
+			t.Fatalf("got %d", w.Code)
+		}
+	})
+	t.Run("a nonce from a server with another key is refused", func(t *testing.T) {
+		c := a.client("SHA-256", "Mufasa")
+		c.opaque = other.client("SHA-256", "Mufasa").opaque
+		if w := other.do("GET", "/", c.header("GET", "/", nil), ""); w.Code != 401 {
+			t.Fatalf("got %d", w.Code)
+		}
+	})
+	t.Run("a short key is refused at construction", func(t *testing.T) {
+		p := newPortal(t, &recordingRealm{}, plaintextChecker(nil))
+		if _, err := NewDigest(p, DigestOptions{Realm: "r", Key: []byte("short")}); err == nil {
+			t.Fatal("no error")
+		}
+	})
+}
+
+type failingStore struct{}
+
+func (failingStore) Use(context.Context, string, uint64, time.Time) (bool, error) {
+	return false, errors.New("redis: connection refused")
+}
+
+func TestDigestStoreErrorFailsClosed(t *testing.T) {
+	f := newDigestFixture(t, DigestOptions{Store: failingStore{}})
+	c := f.client("SHA-256", "Mufasa")
+	w := f.do("GET", "/", c.header("GET", "/", nil), "")
+	if w.Code != 500 || strings.Contains(w.Body.String(), "redis") {
+		t.Fatalf("got %d %q, want a bare 500", w.Code, w.Body)
+	}
+}
+
+func TestDigestAuthIntBodyLimit(t *testing.T) {
+	f := newDigestFixture(t, DigestOptions{MaxBodyBytes: 10})
+	c := f.client("SHA-256", "Mufasa")
+	c.qop = "auth-int"
+	body := strings.Repeat("x", 11)
+	if w := f.do("POST", "/", c.header("POST", "/", []byte(body)), body); w.Code != 413 {
+		t.Fatalf("got %d, want 413", w.Code)
+	}
+}
+
+func TestDigestCredentialsNeverPrintSecrets(t *testing.T) {
+	c := &DigestCredentials{username: "Mufasa", alg: lookupAlgorithm("MD5"), response: []byte{0xde, 0xad}, sessionHA1: "cafe"}
+	for _, s := range []string{c.String(), c.GoString()} {
+		if strings.Contains(s, "dead") || strings.Contains(s, "cafe") || !strings.Contains(s, "Mufasa") {
+			t.Errorf("%q", s)
+		}
+	}
+	if reflect.TypeFor[*DigestCredentials]() != (&Digest{}).CredentialType() {
+		t.Error("CredentialType is not *DigestCredentials")
+	}
+}
