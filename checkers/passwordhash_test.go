@@ -1,0 +1,148 @@
+package checkers
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+// vector is one known answer from testdata/vectors.txt, made by openssl,
+// htpasswd and python3 (see testdata/generate.sh).
+type vector struct{ scheme, password, encoded string }
+
+func readVectors(t testing.TB) []vector {
+	t.Helper()
+	f, err := os.Open("testdata/vectors.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var vs []vector
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 3 {
+			t.Fatalf("bad vector line %q", line)
+		}
+		vs = append(vs, vector{f[0], f[1], f[2]})
+	}
+	if len(vs) < 10 {
+		t.Fatalf("only %d vectors", len(vs))
+	}
+	return vs
+}
+
+func TestVerifyPasswordKnownAnswers(t *testing.T) {
+	for _, v := range readVectors(t) {
+		t.Run(v.scheme+" accepts its password", func(t *testing.T) {
+			ok, err := VerifyPassword(v.encoded, v.password)
+			if err != nil || !ok {
+				t.Fatalf("VerifyPassword = %v, %v; want true, nil", ok, err)
+			}
+		})
+		t.Run(v.scheme+" refuses a wrong password", func(t *testing.T) {
+			for _, wrong := range []string{"", "Password", v.password + "x", v.password[:len(v.password)-1]} {
+				ok, err := VerifyPassword(v.encoded, wrong)
+				if err != nil || ok {
+					t.Fatalf("VerifyPassword(%q) = %v, %v; want false, nil", wrong, ok, err)
+				}
+			}
+		})
+	}
+}
+
+func TestVerifyPasswordOfOurHashers(t *testing.T) {
+	for _, h := range []Hasher{Bcrypt{Cost: 4}, Argon2id{MemoryKiB: 64, Time: 1}, Argon2id{MemoryKiB: 128, Time: 2, Threads: 2, SaltLen: 8, KeyLen: 16}} {
+		t.Run(h.Name()+" round-trips through VerifyPassword", func(t *testing.T) {
+			enc, err := h.Hash("s3cret")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := VerifyPassword(enc, "s3cret"); !ok || err != nil {
+				t.Fatalf("right password: %v, %v", ok, err)
+			}
+			if ok, err := VerifyPassword(enc, "s3creT"); ok || err != nil {
+				t.Fatalf("wrong password: %v, %v", ok, err)
+			}
+		})
+	}
+}
+
+func TestVerifyPasswordRefusesUnsupportedHashesWithAnError(t *testing.T) {
+	tests := []struct{ name, encoded string }{
+		{"an empty hash", ""},
+		{"a plaintext password", "hunter2hunter2"},
+		{"a DES crypt hash", "KC8EYH/dWeYW."},
+		{"an MD5 crypt hash ($1$)", "$1$saltsalt$qjXMvbEw8oaL.CzflDugX/"},
+		{"a truncated bcrypt hash", "$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0hs"},
+		{"a bcrypt hash with a bad cost", "$2y$99$I.4isgySHbsrMZWOPB4U1urVoph0hsEkRp2lDqXdierSwDuwV0.N2"},
+		{"an apr1 hash with a short digest", "$apr1$Q7ytpvH9$ViGmeyE2"},
+		{"an apr1 hash with no salt", "$apr1$$ViGmeyE2EAX/lgTrSxgHD1"},
+		{"a {SHA} hash of the wrong length", "{SHA}AAAA"},
+		{"a {SHA} hash that is not base64", "{SHA}!!!!!!!!!!!!!!!!!!!!!!!!!!!"},
+		{"a SHA-crypt hash with bad rounds", "$5$rounds=x$salt$XB22R4egsoifXVJfckBA/5uKDV7rstmcDPog2B.2xQ7"},
+		{"an argon2 hash with missing fields", "$argon2id$v=19$m=64"},
+		{"an unknown $id$", "$zz$abc$def"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" is an error, not a refusal", func(t *testing.T) {
+			ok, err := VerifyPassword(tt.encoded, "hunter2hunter2")
+			if ok || !errors.Is(err, ErrUnsupportedHash) {
+				t.Fatalf("VerifyPassword = %v, %v; want false, ErrUnsupportedHash", ok, err)
+			}
+			if tt.encoded != "" && strings.Contains(err.Error(), tt.encoded) {
+				t.Fatalf("error %q contains the hash", err)
+			}
+		})
+	}
+}
+
+func TestDummyHashMatchesTheCostClassOfTheRealOne(t *testing.T) {
+	for _, v := range readVectors(t) {
+		t.Run("the dummy for "+v.scheme+" has the same scheme and parameters", func(t *testing.T) {
+			info, err := parseHash(v.encoded)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := dummyHashLike(info, v.encoded)
+			dinfo, err := parseHash(d)
+			if err != nil {
+				t.Fatalf("dummy does not parse: %v", err)
+			}
+			if dinfo.class != info.class {
+				t.Fatalf("dummy class %q, real %q", dinfo.class, info.class)
+			}
+			if ok, _ := VerifyPassword(d, v.password); ok {
+				t.Fatal("the dummy accepts the real password")
+			}
+		})
+	}
+}
+
+func FuzzVerifyPassword(f *testing.F) {
+	for _, v := range readVectors(f) {
+		f.Add(v.encoded, v.password)
+	}
+	f.Add("$apr1$$", "")
+	f.Add("{SHA}", "x")
+	f.Add("$argon2id$v=19$m=1,t=1,p=1$$", "x")
+	f.Fuzz(func(t *testing.T, encoded, password string) {
+		if strings.Contains(encoded, "$argon2") || strings.Contains(encoded, "$scrypt") || strings.Contains(encoded, "$pbkdf2") ||
+			strings.HasPrefix(encoded, "$5$") || strings.HasPrefix(encoded, "$6$") || strings.HasPrefix(encoded, "$7$") || strings.HasPrefix(encoded, "$y$") {
+			// Parse only: these decode parameters (memory, rounds) straight
+			// from the input, and verifying could take minutes.
+			parseHash(encoded)
+			return
+		}
+		ok, err := VerifyPassword(encoded, password)
+		if ok && err != nil {
+			t.Fatal("true with an error")
+		}
+	})
+}
