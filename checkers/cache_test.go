@@ -17,25 +17,16 @@ import (
 	"github.com/gocred/gocred/cred"
 )
 
-// decoStore is a small bcrypt-backed user store for the decorator tests: a
-// real slow hash (at a low cost), a dummy hash for unknown users, and a
-// count of verifications so tests can tell whether hashing ran.
+// decoStore is the real in-memory bcrypt store (at a low cost, for speed)
+// with a count of verifications, so tests can tell whether hashing ran.
 type decoStore struct {
-	cost     int
-	mu       sync.RWMutex
-	hashes   map[string]string
-	dummy    []byte
+	*checkers.Memory
 	verified atomic.Int64
 }
 
 func newDecoStore(t testing.TB, cost int, users map[string]string) *decoStore {
 	t.Helper()
-	s := &decoStore{cost: cost, hashes: map[string]string{}}
-	dummy, err := bcrypt.GenerateFromPassword([]byte("dummy password"), cost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.dummy = dummy
+	s := &decoStore{Memory: checkers.NewMemory(checkers.Bcrypt{Cost: cost})}
 	for u, p := range users {
 		s.set(t, u, p)
 	}
@@ -44,46 +35,17 @@ func newDecoStore(t testing.TB, cost int, users map[string]string) *decoStore {
 
 func (s *decoStore) set(t testing.TB, user, pass string) {
 	t.Helper()
-	h, err := bcrypt.GenerateFromPassword([]byte(pass), s.cost)
-	if err != nil {
+	if err := s.Add(user, pass); err != nil {
 		t.Fatal(err)
 	}
-	s.mu.Lock()
-	s.hashes[user] = string(h)
-	s.mu.Unlock()
 }
 
-func (s *decoStore) remove(user string) {
-	s.mu.Lock()
-	delete(s.hashes, user)
-	s.mu.Unlock()
-}
+func (s *decoStore) remove(user string) { s.Remove(user) }
 
-func (s *decoStore) CredentialInterfaces() []reflect.Type {
-	return []reflect.Type{cred.UsernamePasswordType}
-}
-
+// RequestAvatarID counts the verification and asks the store.
 func (s *decoStore) RequestAvatarID(ctx context.Context, creds cred.Credentials, mind cred.Mind) (cred.AvatarID, error) {
-	up := creds.(cred.UsernamePassword)
-	s.mu.RLock()
-	h, ok := s.hashes[up.Username()]
-	s.mu.RUnlock()
 	s.verified.Add(1)
-	if !ok {
-		_ = bcrypt.CompareHashAndPassword(s.dummy, []byte(up.Password()))
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
-	}
-	if bcrypt.CompareHashAndPassword([]byte(h), []byte(up.Password())) != nil {
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
-	}
-	return cred.UserID(up.Username()), nil
-}
-
-func (s *decoStore) LookupPasswordHash(ctx context.Context, user string) (string, bool, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	h, ok := s.hashes[user]
-	return h, ok, nil
+	return s.Memory.RequestAvatarID(ctx, creds, mind)
 }
 
 var (
