@@ -124,7 +124,10 @@ func TestChainLooksUpHashesInOrder(t *testing.T) {
 	second := newDecoStore(t, bcrypt.MinCost, map[string]string{"alice": "two", "bob": "pw"})
 	noLookup := newCountingChecker(nil)
 	c := checkers.NewChain(noLookup, first, second)
-	hashOf := func(s *decoStore, u string) string { h, _, _ := s.LookupPasswordHash(context.Background(), u); return h }
+	hashOf := func(s *decoStore, u string) string {
+		h, _, _ := s.LookupPasswordHash(context.Background(), u)
+		return h
+	}
 	tests := []struct {
 		name      string
 		user      string
