@@ -28,6 +28,7 @@ import (
 	"github.com/jlaffaye/ftp"
 	"github.com/spf13/afero"
 
+	gocheckers "github.com/gocred/gocred/checkers"
 	"github.com/gocred/gocred/cred"
 	"github.com/gocred/gocred/realms"
 )
@@ -40,30 +41,6 @@ var testUsers = map[string]string{
 }
 
 const wrongPassword = "not-the-password-9X"
-
-// passwordChecker checks testUsers, counting calls.
-func passwordChecker(calls *atomic.Int64) cred.Checker {
-	c := cred.NewCheckerFunc(func(_ context.Context, creds cred.Credentials, _ cred.Mind) (cred.AvatarID, error) {
-		if calls != nil {
-			calls.Add(1)
-		}
-		up := creds.(cred.UsernamePassword)
-		want, ok := testUsers[up.Username()]
-		if !ok || !up.CheckPassword(want) {
-			return cred.AvatarID{}, cred.ErrUnauthorizedLogin
-		}
-		return cred.UserID(up.Username()), nil
-	}, cred.UsernamePasswordType)
-	c.Name = "test users"
-	return c
-}
-
-// anonymousChecker accepts anonymous credentials.
-func anonymousChecker() cred.Checker {
-	return cred.NewCheckerFunc(func(context.Context, cred.Credentials, cred.Mind) (cred.AvatarID, error) {
-		return cred.AnonymousID, nil
-	}, cred.AnonymousType)
-}
 
 // syncBuffer is a log sink safe for concurrent writers.
 type syncBuffer struct {
@@ -86,13 +63,17 @@ func (s *syncBuffer) String() string {
 // fixture is a real Server on 127.0.0.1 over a directory on disk, with a
 // realm that counts logins and logouts and remembers the minds it saw.
 type fixture struct {
-	t      testing.TB
-	srv    *Server
-	addr   string
-	dir    string // the served root on disk
-	log    *syncBuffer
-	served chan error
+	t       testing.TB
+	srv     *Server
+	addr    string
+	dir     string // the served root on disk
+	log     *syncBuffer
+	served  chan error
+	stopped sync.Once
 
+	portal *cred.Portal
+	// attempts counts logins that reached the portal, whatever the outcome.
+	attempts        atomic.Int64
 	logins, logouts atomic.Int64
 	mu              sync.Mutex
 	minds           []cred.Mind
@@ -106,8 +87,9 @@ type fixtureConfig struct {
 	realm cred.Realm
 }
 
-// newFixture starts a server; with no checkers it uses passwordChecker
-// (and anonymousChecker when opts.Anonymous is on).
+// newFixture starts a server; with no checkers it uses the real in-memory
+// checker over testUsers (and the anonymous checker when opts.Anonymous is
+// on).
 func newFixture(t testing.TB, cfg fixtureConfig) *fixture {
 	t.Helper()
 	f := &fixture{t: t, dir: t.TempDir(), log: &syncBuffer{}, served: make(chan error, 1)}
@@ -146,18 +128,25 @@ func newFixture(t testing.TB, cfg fixtureConfig) *fixture {
 	})
 	checkers := cfg.checkers
 	if len(checkers) == 0 {
-		checkers = []cred.Checker{passwordChecker(nil)}
+		checkers = []cred.Checker{gocheckers.NewInsecurePlaintext(testUsers)}
 		if cfg.opts.Anonymous {
-			checkers = append(checkers, anonymousChecker())
+			checkers = append(checkers, gocheckers.NewAnonymous())
 		}
 	}
 	portal, err := cred.NewPortal(realm, checkers...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.portal = portal
+	logger := slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	audit := cred.SlogObserver(logger)
+	portal.SetObserver(cred.ObserverFunc(func(ctx context.Context, ev cred.LoginEvent) {
+		f.attempts.Add(1)
+		audit.ObserveLogin(ctx, ev)
+	}))
 	opts := cfg.opts
 	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		opts.Logger = logger
 	}
 	f.srv, err = NewServer(portal, opts)
 	if err != nil {
@@ -173,8 +162,11 @@ func newFixture(t testing.TB, cfg fixtureConfig) *fixture {
 	return f
 }
 
-// stop shuts the server down and checks that it said nothing secret.
-func (f *fixture) stop() {
+// stop shuts the server down, once, and checks that it said nothing
+// secret.
+func (f *fixture) stop() { f.stopped.Do(f.shutdown) }
+
+func (f *fixture) shutdown() {
 	t := f.t
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -4,11 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/jlaffaye/ftp"
 
+	gocheckers "github.com/gocred/gocred/checkers"
 	"github.com/gocred/gocred/cred"
 )
 
@@ -45,20 +45,16 @@ func TestExplicitTLS(t *testing.T) {
 }
 
 func TestRequireTLSRefusesAPlainLogin(t *testing.T) {
-	var calls atomic.Int64
 	cert := newTestCert(t)
-	f := newFixture(t, fixtureConfig{
-		opts:     Options{TLSConfig: cert.server, RequireTLS: true},
-		checkers: []cred.Checker{passwordChecker(&calls)},
-	})
+	f := newFixture(t, fixtureConfig{opts: Options{TLSConfig: cert.server, RequireTLS: true}})
 	c := f.raw()
 	code, msg := cmd(t, c, "USER alice")
 	if code != 421 || !strings.Contains(msg, "TLS is required") {
 		t.Errorf("USER in clear: %d %q, want 421 TLS is required", code, msg)
 	}
 	assertClosed(t, c)
-	if n := calls.Load(); n != 0 {
-		t.Errorf("the checker was called %d times, want 0: the password must not even be asked for", n)
+	if n := f.attempts.Load(); n != 0 {
+		t.Errorf("%d logins reached the portal, want 0: the password must not even be asked for", n)
 	}
 }
 
@@ -85,7 +81,7 @@ func TestCleartextOnANonLoopbackAddressIsWarnedAbout(t *testing.T) {
 		{"all interfaces without TLS are warned about", "0.0.0.0:0", false, true},
 		{"all interfaces with TLS are not warned about", "0.0.0.0:0", true, false},
 	}
-	portal, err := cred.NewPortal(cred.RealmFunc(nil), passwordChecker(nil))
+	portal, err := cred.NewPortal(cred.RealmFunc(nil), gocheckers.NewInsecurePlaintext(testUsers))
 	if err != nil {
 		t.Fatal(err)
 	}

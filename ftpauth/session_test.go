@@ -1,0 +1,102 @@
+package ftpauth
+
+import (
+	"testing"
+)
+
+func TestLogoutRunsOncePerLogin(t *testing.T) {
+	tests := []struct {
+		name    string
+		session func(f *fixture)
+		logins  int64
+	}{
+		{
+			name: "a client that quits is logged out once",
+			session: func(f *fixture) {
+				c := f.raw()
+				cmd(f.t, c, "USER alice")
+				cmd(f.t, c, "PASS %s", testUsers["alice"])
+				cmd(f.t, c, "QUIT")
+			},
+			logins: 1,
+		},
+		{
+			name: "a client that drops the connection is logged out once",
+			session: func(f *fixture) {
+				c := f.raw()
+				cmd(f.t, c, "USER alice")
+				cmd(f.t, c, "PASS %s", testUsers["alice"])
+				_ = c.Close()
+			},
+			logins: 1,
+		},
+		{
+			name: "a second login on one connection logs the first out, and itself out on disconnect",
+			session: func(f *fixture) {
+				c := f.raw()
+				cmd(f.t, c, "USER alice")
+				cmd(f.t, c, "PASS %s", testUsers["alice"])
+				cmd(f.t, c, "USER bob")
+				if code, _ := cmd(f.t, c, "PASS %s", testUsers["bob"]); code != 230 {
+					f.t.Fatalf("second login: %d", code)
+				}
+				cmd(f.t, c, "QUIT")
+			},
+			logins: 2,
+		},
+		{
+			name: "a failed second login still logs the first out",
+			session: func(f *fixture) {
+				c := f.raw()
+				cmd(f.t, c, "USER alice")
+				cmd(f.t, c, "PASS %s", testUsers["alice"])
+				cmd(f.t, c, "USER bob")
+				if code, _ := cmd(f.t, c, "PASS %s", wrongPassword); code != 530 {
+					f.t.Fatalf("second login: %d, want 530", code)
+				}
+			},
+			logins: 1,
+		},
+		{
+			name: "a refused login has nothing to log out",
+			session: func(f *fixture) {
+				c := f.raw()
+				cmd(f.t, c, "USER alice")
+				cmd(f.t, c, "PASS %s", wrongPassword)
+			},
+			logins: 0,
+		},
+		{
+			name: "ten sessions with transfers are logged out once each",
+			session: func(f *fixture) {
+				for range 10 {
+					c := f.login("bob", testUsers["bob"])
+					readAll(f.t, c, "hello.txt")
+					if err := c.Quit(); err != nil {
+						f.t.Errorf("QUIT: %v", err)
+					}
+				}
+			},
+			logins: 10,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, fixtureConfig{})
+			tt.session(f)
+			f.waitLogouts(tt.logins)
+			if got := f.logins.Load(); got != tt.logins {
+				t.Errorf("logins = %d, want %d", got, tt.logins)
+			}
+		})
+	}
+
+	t.Run("logout runs once even when the server shuts down", func(t *testing.T) {
+		f := newFixture(t, fixtureConfig{})
+		for range 3 {
+			f.login("alice", testUsers["alice"])
+		}
+		f.stop()
+		f.waitLogouts(3)
+	})
+}
