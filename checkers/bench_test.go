@@ -65,37 +65,47 @@ func BenchmarkLoginBcryptCached(b *testing.B) {
 }
 
 // BenchmarkLoginBcryptCachedParallel measures the cache's locking under
-// concurrent hits on many users (sharded map, read locks).
+// concurrent hits on many users: one shard (caches under 1024 entries)
+// against sixteen (larger caches), in the same run.
 func BenchmarkLoginBcryptCachedParallel(b *testing.B) {
-	users := checkers.NewMemory(checkers.Bcrypt{Cost: bcrypt.MinCost})
-	const n = 64
-	for i := range n {
-		users.Add(fmt.Sprint("user", i), "pw")
-	}
-	cache, err := checkers.NewCache(users, checkers.CacheOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	p := decoPortal(b, cache)
-	for i := range n {
-		if _, err := decoLogin(p, fmt.Sprint("user", i), "pw", benchMind); err != nil {
-			b.Fatal(err)
-		}
-	}
-	iface := reflect.TypeFor[http.Handler]()
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		i := 0
-		for pb.Next() {
-			s, err := p.Login(context.Background(), cred.NewUsernamePassword(fmt.Sprint("user", i%n), "pw"), benchMind, iface)
-			if err != nil {
-				b.Error(err)
-				return
+	for _, bc := range []struct {
+		name       string
+		maxEntries int
+	}{{"one shard", 1000}, {"sixteen shards", 10000}} {
+		b.Run(bc.name, func(b *testing.B) {
+			users := checkers.NewMemory(checkers.Bcrypt{Cost: bcrypt.MinCost})
+			const n = 64
+			creds := make([]*cred.PasswordCredentials, n)
+			for i := range n {
+				creds[i] = cred.NewUsernamePassword(fmt.Sprint("user", i), "pw")
+				users.Add(creds[i].User, "pw")
 			}
-			s.Logout()
-			i++
-		}
-	})
+			cache, err := checkers.NewCache(users, checkers.CacheOptions{MaxEntries: bc.maxEntries})
+			if err != nil {
+				b.Fatal(err)
+			}
+			p := decoPortal(b, cache)
+			for _, c := range creds {
+				if _, err := decoLogin(p, c.User, c.Pass, benchMind); err != nil {
+					b.Fatal(err)
+				}
+			}
+			iface := reflect.TypeFor[http.Handler]()
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				i := 0
+				for pb.Next() {
+					s, err := p.Login(context.Background(), creds[i%n], benchMind, iface)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					s.Logout()
+					i++
+				}
+			})
+		})
+	}
 }
 
 // benchThrottlePolicy never locks out, so the benchmark measures the

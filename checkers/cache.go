@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -108,6 +109,9 @@ func NewCache(inner cred.Checker, opts CacheOptions) (*Cache, error) {
 	lookup, ok := passwordHashLookupOf(inner)
 	if !ok {
 		return nil, fmt.Errorf("checkers: NewCache: inner checker %s (%T) does not implement checkers.PasswordHashLookup; the cache needs the stored hash to key its entries", describe(inner), inner)
+	}
+	if throttled(inner) {
+		return nil, fmt.Errorf("checkers: NewCache: inner checker %s holds a Throttle; put the Throttle outside the Cache, or a cached success would answer a locked-out client and let it keep guessing", describe(inner))
 	}
 	if opts.TTL < 0 {
 		return nil, fmt.Errorf("checkers: NewCache: CacheOptions.TTL is negative (%v)", opts.TTL)
@@ -265,6 +269,20 @@ func (s *cacheShard) put(k cacheKey, id cred.AvatarID, expires time.Time) {
 		s.ring[slot] = k
 	}
 	s.entries[k] = cacheEntry{id: id, expires: expires, slot: slot}
+}
+
+// throttled reports whether c is, or wraps through Limits and Chains, a
+// Throttle.
+func throttled(c cred.Checker) bool {
+	switch c := c.(type) {
+	case *Throttle:
+		return true
+	case *Limit:
+		return throttled(c.inner)
+	case *Chain:
+		return slices.ContainsFunc(c.members, throttled)
+	}
+	return false
 }
 
 // lookupForwarder is implemented by decorators (Limit, Throttle, Chain) that

@@ -298,7 +298,8 @@ func TestNewCacheValidates(t *testing.T) {
 		{"a negative MaxEntries is refused by name", store, checkers.CacheOptions{MaxEntries: -1}, "CacheOptions.MaxEntries"},
 		{"a store with a hash lookup is accepted", store, checkers.CacheOptions{}, ""},
 		{"a limit over a store with a hash lookup is accepted", checkers.NewLimit(store, 1), checkers.CacheOptions{}, ""},
-		{"a throttle over a store with a hash lookup is accepted", checkers.NewThrottle(store, checkers.NewMemoryThrottleStore(), checkers.ThrottlePolicy{}), checkers.CacheOptions{}, ""},
+		{"a throttle inside the cache is refused, since hits would bypass its lockout", checkers.NewThrottle(store, checkers.NewMemoryThrottleStore(), checkers.ThrottlePolicy{}), checkers.CacheOptions{}, "put the Throttle outside the Cache"},
+		{"a throttle inside a limit inside the cache is refused", checkers.NewLimit(checkers.NewThrottle(store, checkers.NewMemoryThrottleStore(), checkers.ThrottlePolicy{}), 1), checkers.CacheOptions{}, "put the Throttle outside the Cache"},
 		{"a chain holding a store with a hash lookup is accepted", checkers.NewChain(noLookup, store), checkers.CacheOptions{}, ""},
 	}
 	for _, tt := range tests {

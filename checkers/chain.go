@@ -132,7 +132,11 @@ func (c *Chain) route(t reflect.Type) []cred.Checker {
 	}
 	var ms []cred.Checker
 	for _, m := range c.members {
-		if slices.ContainsFunc(m.CredentialInterfaces(), t.Implements) {
+		if slices.ContainsFunc(m.CredentialInterfaces(), func(iface reflect.Type) bool {
+			// A non-interface type (a misconfiguration the Portal reports
+			// when the chain is registered) would make Implements panic.
+			return iface != nil && iface.Kind() == reflect.Interface && t.Implements(iface)
+		}) {
 			ms = append(ms, m)
 		}
 	}

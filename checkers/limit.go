@@ -25,8 +25,8 @@ import (
 //	if err != nil { ... }
 //	checker := checkers.NewThrottle(cache, checkers.NewMemoryThrottleStore(), checkers.ThrottlePolicy{})
 //
-// Limit forwards LookupPasswordHash to its inner checker, unthrottled (a
-// lookup is cheap), so a Cache can wrap it.
+// Limit forwards LookupPasswordHash to its inner checker without waiting for
+// a slot (a lookup is cheap), so a Cache can wrap it.
 type Limit struct {
 	inner cred.Checker
 	slots chan struct{}

@@ -487,3 +487,27 @@ func TestDecoratorsComposeThroughAPortal(t *testing.T) {
 		})
 	}
 }
+
+func TestThrottleForwardsHashLookup(t *testing.T) {
+	store := newDecoStore(t, bcrypt.MinCost, map[string]string{"alice": "right"})
+	tests := []struct {
+		name      string
+		inner     cred.Checker
+		user      string
+		wantFound bool
+		wantErr   bool
+	}{
+		{"a known user's hash comes from the store", store, "alice", true, false},
+		{"an unknown user is not found", store, "nobody", false, false},
+		{"a checker without a lookup is an error", newCountingChecker(nil), "alice", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			th := checkers.NewThrottle(tt.inner, checkers.NewMemoryThrottleStore(), checkers.ThrottlePolicy{})
+			h, found, err := th.LookupPasswordHash(context.Background(), tt.user)
+			if found != tt.wantFound || (err != nil) != tt.wantErr || (found && !strings.HasPrefix(h, "$2a$")) {
+				t.Fatalf("LookupPasswordHash = %q, %v, %v", h, found, err)
+			}
+		})
+	}
+}

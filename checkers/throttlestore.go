@@ -54,9 +54,10 @@ type ThrottleStore interface {
 	// min(BaseDelay<<(count-1), Lockout). The attempt itself goes ahead.
 	Attempt(ctx context.Context, keys []ThrottleKey, now time.Time) (retryAfter time.Duration, err error)
 	// Forgive takes back one charged attempt from every key, for an attempt
-	// that ended neither in success nor refusal. If a key's count falls
-	// below Rule.MaxFailures its lockout is lifted and any backoff block is
-	// shortened to the delay for the new count.
+	// that ended neither in success nor refusal, and for the address key of
+	// a success. If a key's count falls below Rule.MaxFailures, its block
+	// is cut to end no later than now plus the backoff for the new count
+	// (none if BaseDelay is zero or the count is zero).
 	Forgive(ctx context.Context, keys []ThrottleKey, now time.Time) error
 	// Reset forgets the keys: their counts and blocks.
 	Reset(ctx context.Context, keys []string) error
