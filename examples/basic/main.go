@@ -44,7 +44,9 @@ func passwordDict(users map[string]string) cred.Checker {
 		}
 		return cred.UserID(up.Username()), nil // the avatar ID: who logged in
 	}
-	return cred.NewCheckerFunc(check, cred.UsernamePasswordType)
+	c := cred.NewCheckerFunc(check, cred.UsernamePasswordType)
+	c.Name = "passwordDict" // names it in the portal's error messages
+	return c
 }
 
 // page is the resource every logged-in user gets: it echoes the last part
