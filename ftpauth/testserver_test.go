@@ -85,6 +85,8 @@ type fixtureConfig struct {
 	dirOpts  realms.DirectoryOptions
 	// realm, when set, replaces the directory realm (still counted).
 	realm cred.Realm
+	// quiet discards the log, for benchmarks.
+	quiet bool
 }
 
 // newFixture starts a server; with no checkers it uses the real in-memory
@@ -139,6 +141,9 @@ func newFixture(t testing.TB, cfg fixtureConfig) *fixture {
 	}
 	f.portal = portal
 	logger := slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if cfg.quiet {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	audit := cred.SlogObserver(logger)
 	portal.SetObserver(cred.ObserverFunc(func(ctx context.Context, ev cred.LoginEvent) {
 		f.attempts.Add(1)
