@@ -8,20 +8,14 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/gocred/gocred/checkers"
 	"github.com/gocred/gocred/cred"
 )
 
-// plaintextChecker checks passwords from a map, for Basic and Digest alike,
-// the way the seed's fixed PasswordDictChecker does.
-func plaintextChecker(users map[string]string) cred.Checker {
-	return cred.NewCheckerFunc(func(_ context.Context, c cred.Credentials, _ cred.Mind) (cred.AvatarID, error) {
-		u := c.(cred.UsernameHashedPassword)
-		pw, ok := users[u.Username()]
-		if ok && u.CheckPassword(pw) {
-			return cred.UserID(u.Username()), nil
-		}
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
-	}, cred.UsernamePasswordType, cred.UsernameHashedPasswordType)
+// plaintextChecker checks passwords from a map, for Basic and Digest alike
+// (the seed's fixed PasswordDictChecker); it also resolves userhashes.
+func plaintextChecker(users map[string]string) *checkers.InsecurePlaintext {
+	return checkers.NewInsecurePlaintext(users)
 }
 
 // ha1Checker is an htdigest-like store: HA1s for one algorithm only.
