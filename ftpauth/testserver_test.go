@@ -244,15 +244,21 @@ func (f *fixture) login(user, pass string, opts ...ftp.DialOption) *ftp.ServerCo
 // raw opens a bare control connection and reads the greeting.
 func (f *fixture) raw() *textproto.Conn {
 	f.t.Helper()
-	nc, err := net.DialTimeout("tcp", f.addr, 5*time.Second)
+	return dialRaw(f.t, f.addr)
+}
+
+// dialRaw opens a bare control connection to addr and reads the greeting.
+func dialRaw(t testing.TB, addr string) *textproto.Conn {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
-		f.t.Fatal(err)
+		t.Fatal(err)
 	}
 	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
 	c := textproto.NewConn(nc)
-	f.t.Cleanup(func() { _ = c.Close() })
+	t.Cleanup(func() { _ = c.Close() })
 	if _, _, err := c.ReadResponse(220); err != nil {
-		f.t.Fatalf("greeting: %v", err)
+		t.Fatalf("greeting: %v", err)
 	}
 	return c
 }
