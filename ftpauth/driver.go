@@ -117,8 +117,12 @@ func (d *Driver) GetSettings() (*ftpserver.Settings, error) {
 		}
 		l = d.setListener(inner)
 	}
-	if d.tls == nil && !isLoopback(l.Addr()) {
+	switch loopback := isLoopback(l.Addr()); {
+	case d.tls == nil && !loopback:
 		d.log.Warn("ftp without TLS on a non-loopback address: passwords travel in clear; set Options.TLSConfig (and RequireTLS)",
+			"addr", l.Addr().String())
+	case !d.opts.RequireTLS && !loopback:
+		d.log.Info("ftp offers TLS but does not require it: clients that skip AUTH TLS send passwords in clear; set Options.RequireTLS",
 			"addr", l.Addr().String())
 	}
 	s := &ftpserver.Settings{
