@@ -1,0 +1,374 @@
+package sqlchecker
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gocred/gocred/checkers"
+	"github.com/gocred/gocred/cred"
+)
+
+// The default queries, over the tables of Schema. Each is written with "?"
+// placeholders and rebound for the Dialect.
+const (
+	// DefaultPasswordQuery takes the user name and returns the encoded
+	// password hash and the disabled flag.
+	DefaultPasswordQuery = `SELECT password_hash, disabled FROM gocred_users WHERE username = ?`
+	// DefaultHA1Query takes the user name, the realm and the base Digest
+	// algorithm (cred.AlgorithmMD5, ...) and returns the stored HA1 (hex)
+	// and the disabled flag.
+	DefaultHA1Query = `SELECT d.ha1, u.disabled FROM gocred_digest_ha1 d JOIN gocred_users u ON u.username = d.username WHERE d.username = ? AND d.realm = ? AND d.algorithm = ?`
+	// DefaultAlgorithmsQuery takes a realm and returns the algorithms for
+	// which some user has an HA1 in it, one per row.
+	DefaultAlgorithmsQuery = `SELECT DISTINCT algorithm FROM gocred_digest_ha1 WHERE realm = ?`
+)
+
+// Options configure New. The zero value reads the tables of Schema from
+// SQLite.
+type Options struct {
+	// Dialect says how the database spells placeholders; SQLite (the zero
+	// value) or Postgres.
+	Dialect Dialect
+	// PasswordQuery takes one parameter, the user name, and returns one
+	// row of two columns: the encoded password hash (any format
+	// checkers.VerifyPassword understands; NULL means no password login)
+	// and whether the user is disabled (a boolean; NULL means false).
+	// DefaultPasswordQuery if empty.
+	PasswordQuery string
+	// HA1Query takes the user name, the realm and the base algorithm and
+	// returns the stored HA1 = H(username:realm:password) in hex and the
+	// disabled flag. DefaultHA1Query if empty.
+	HA1Query string
+	// AlgorithmsQuery takes a realm and returns the base algorithms with
+	// HA1s in it, one per row; DefaultAlgorithmsQuery if empty. It is
+	// asked when an HTTP Digest front end is built, to decide what to offer.
+	AlgorithmsQuery string
+	// DigestAlgorithms, if set, is what DigestAlgorithms reports for every
+	// realm instead of asking AlgorithmsQuery: for a store that starts
+	// empty, or a database not reachable when the server starts.
+	DigestAlgorithms []string
+	// PasswordOnly leaves Digest out: the checker handles only
+	// cred.UsernamePassword, for a table without HA1s.
+	PasswordOnly bool
+	// Hasher makes the dummy hash an unknown user's password is verified
+	// against, so unknown users cost what wrong passwords cost. Use the
+	// hasher (and parameters) your stored hashes are made with;
+	// checkers.Argon2id{} if nil.
+	Hasher checkers.Hasher
+	// Name describes the store in errors and logs; "sql" if empty.
+	Name string
+	// Logger receives what cannot be returned as an error (a failed
+	// AlgorithmsQuery); slog.Default() if nil.
+	Logger *slog.Logger
+}
+
+// Checker checks passwords (cred.UsernamePassword) and, where HA1s are
+// stored, HTTP Digest responses (cred.UsernameDigestHash) against users in
+// a SQL database. Build one with New; it is safe for concurrent use, and
+// every query honours the caller's context.
+//
+// Outcomes:
+//   - a wrong password, an unknown user and a user without a stored hash or
+//     HA1 are cred.ErrUnauthorizedLogin, after a verification of the same
+//     cost (a dummy hash for unknown users), so timing does not tell which
+//     users exist;
+//   - a disabled user with the right password is cred.ErrLoginDenied; with a
+//     wrong password it is cred.ErrUnauthorizedLogin like anyone else, so a
+//     guesser cannot learn that an account is disabled;
+//   - a database error (unreachable, timeout, bad query) or a stored hash
+//     that cannot be verified is an internal error, never a refusal: HTTP
+//     answers 500, FTP "service temporarily unavailable".
+//
+// Checker implements checkers.PasswordHashLookup, so checkers.NewCache can
+// wrap it, and cred.DigestAlgorithmer. It does not implement
+// cred.UserHashResolver: that interface cannot report a database error, which
+// would then look like a wrong user name.
+type Checker struct {
+	db          *sql.DB
+	name        string
+	passwordQ   string
+	ha1Q        string
+	algorithmsQ string
+	fixedAlgs   []string
+	ifaces      []reflect.Type
+	dummy       string
+	logger      *slog.Logger
+}
+
+// New returns a Checker over db. It fails if an option is invalid or the
+// dummy hash cannot be made; it does not contact the database (see Ping).
+func New(db *sql.DB, opts Options) (*Checker, error) {
+	if db == nil {
+		return nil, errors.New("sqlchecker: New: db is nil")
+	}
+	if !opts.Dialect.valid() {
+		return nil, fmt.Errorf("sqlchecker: New: Options.Dialect %v is not SQLite or Postgres", opts.Dialect)
+	}
+	if opts.PasswordQuery == "" {
+		opts.PasswordQuery = DefaultPasswordQuery
+	}
+	if opts.HA1Query == "" {
+		opts.HA1Query = DefaultHA1Query
+	}
+	if opts.AlgorithmsQuery == "" {
+		opts.AlgorithmsQuery = DefaultAlgorithmsQuery
+	}
+	for _, q := range []struct {
+		field, query string
+		params       int
+	}{
+		{"PasswordQuery", opts.PasswordQuery, 1},
+		{"HA1Query", opts.HA1Query, 3},
+		{"AlgorithmsQuery", opts.AlgorithmsQuery, 1},
+	} {
+		if n := countPlaceholders(q.query); n != q.params {
+			return nil, fmt.Errorf("sqlchecker: New: Options.%s has %d \"?\" placeholders, want %d", q.field, n, q.params)
+		}
+	}
+	var algs []string
+	for _, a := range opts.DigestAlgorithms {
+		c, ok := canonicalAlgorithm(a)
+		if !ok {
+			return nil, fmt.Errorf("sqlchecker: New: Options.DigestAlgorithms: unknown algorithm %q (want MD5, SHA-256 or SHA-512-256)", a)
+		}
+		algs = append(algs, c)
+	}
+	if opts.Hasher == nil {
+		opts.Hasher = checkers.Argon2id{}
+	}
+	dummy, err := opts.Hasher.Hash(rand.Text())
+	if err != nil {
+		return nil, fmt.Errorf("sqlchecker: New: making the dummy hash with %s: %w", opts.Hasher.Name(), err)
+	}
+	if opts.Name == "" {
+		opts.Name = "sql"
+	}
+	c := &Checker{
+		db:          db,
+		name:        opts.Name,
+		passwordQ:   opts.Dialect.Rebind(opts.PasswordQuery),
+		ha1Q:        opts.Dialect.Rebind(opts.HA1Query),
+		algorithmsQ: opts.Dialect.Rebind(opts.AlgorithmsQuery),
+		fixedAlgs:   algs,
+		ifaces:      []reflect.Type{cred.UsernamePasswordType, cred.UsernameDigestHashType},
+		dummy:       dummy,
+		logger:      opts.Logger,
+	}
+	if opts.PasswordOnly {
+		c.ifaces = c.ifaces[:1]
+	}
+	return c, nil
+}
+
+// Ping checks that the database answers and that the queries are valid
+// there (tables and columns exist), by preparing each one. Call it at
+// startup to find a misconfiguration before the first login.
+func (c *Checker) Ping(ctx context.Context) error {
+	queries := []string{c.passwordQ}
+	if len(c.ifaces) > 1 {
+		queries = append(queries, c.ha1Q, c.algorithmsQ)
+	}
+	for _, q := range queries {
+		st, err := c.db.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("sqlchecker: %s: preparing %q: %w", c.name, q, err)
+		}
+		st.Close()
+	}
+	return nil
+}
+
+// CredentialInterfaces returns cred.UsernamePassword and
+// cred.UsernameDigestHash (only the first with Options.PasswordOnly).
+func (c *Checker) CredentialInterfaces() []reflect.Type { return c.ifaces }
+
+// RequestAvatarID checks a password, or a Digest response against the
+// stored HA1. See Checker for the outcomes.
+func (c *Checker) RequestAvatarID(ctx context.Context, creds cred.Credentials, mind cred.Mind) (cred.AvatarID, error) {
+	switch cr := creds.(type) {
+	case cred.UsernamePassword:
+		return c.checkPassword(ctx, cr)
+	case cred.UsernameDigestHash:
+		if len(c.ifaces) > 1 {
+			return c.checkDigest(ctx, cr)
+		}
+	}
+	return cred.AvatarID{}, fmt.Errorf("sqlchecker: %s handles %v, not %T: %w", c.name, c.ifaces, creds, cred.ErrUnhandledCredentials)
+}
+
+// userRow is what PasswordQuery and HA1Query return.
+type userRow struct {
+	secret   sql.NullString // hash or HA1
+	disabled sql.NullBool
+}
+
+// query runs one of the lookups. found is false for no row.
+func (c *Checker) query(ctx context.Context, q string, args ...any) (row userRow, found bool, err error) {
+	err = c.db.QueryRowContext(ctx, q, args...).Scan(&row.secret, &row.disabled)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return row, false, nil
+	case err != nil:
+		return row, false, err
+	}
+	return row, true, nil
+}
+
+func (c *Checker) checkPassword(ctx context.Context, up cred.UsernamePassword) (cred.AvatarID, error) {
+	user := up.Username()
+	if user == "" {
+		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+	}
+	row, found, err := c.query(ctx, c.passwordQ, user)
+	if err != nil {
+		return cred.AvatarID{}, c.dbError(user, err)
+	}
+	if !found || !row.secret.Valid {
+		// Verify against the dummy so an unknown user costs what a wrong
+		// password costs; the result is irrelevant.
+		_, _ = checkers.VerifyPassword(c.dummy, up.Password())
+		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+	}
+	ok, err := checkers.VerifyPassword(row.secret.String, up.Password())
+	if err != nil {
+		return cred.AvatarID{}, fmt.Errorf("sqlchecker: %s: verifying the password of user %s: %w", c.name, strconv.Quote(user), err)
+	}
+	return c.outcome(user, ok, row.disabled)
+}
+
+func (c *Checker) checkDigest(ctx context.Context, d cred.UsernameDigestHash) (cred.AvatarID, error) {
+	user := d.Username()
+	alg, ok := canonicalAlgorithm(d.Algorithm())
+	if user == "" || !ok {
+		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+	}
+	row, found, err := c.query(ctx, c.ha1Q, user, d.Realm(), alg)
+	if err != nil {
+		return cred.AvatarID{}, c.dbError(user, err)
+	}
+	if !found || !row.secret.Valid {
+		d.CheckHash(dummyHA1[alg]) // same work as a wrong response
+		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+	}
+	return c.outcome(user, d.CheckHash(strings.TrimSpace(row.secret.String)), row.disabled)
+}
+
+// outcome turns a verification into the result. The disabled flag is only
+// looked at once the secret matched, so it is never revealed to a guesser.
+func (c *Checker) outcome(user string, verified bool, disabled sql.NullBool) (cred.AvatarID, error) {
+	switch {
+	case !verified:
+		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+	case disabled.Valid && disabled.Bool:
+		return cred.AvatarID{}, fmt.Errorf("sqlchecker: user %s is disabled: %w", strconv.Quote(user), cred.ErrLoginDenied)
+	}
+	return cred.UserID(user), nil
+}
+
+// dbError wraps a database failure. Context errors stay recognisable
+// (errors.Is), so the caller can tell a timeout from a broken store.
+func (c *Checker) dbError(user string, err error) error {
+	return fmt.Errorf("sqlchecker: %s: looking up user %s: %w", c.name, strconv.Quote(user), err)
+}
+
+// LookupPasswordHash returns the user's stored encoded hash, for
+// checkers.NewCache. A disabled user, or one without a password hash, is
+// reported as not found, so a cache never answers for them and disabling a
+// user takes effect at once.
+func (c *Checker) LookupPasswordHash(ctx context.Context, username string) (string, bool, error) {
+	row, found, err := c.query(ctx, c.passwordQ, username)
+	if err != nil {
+		return "", false, c.dbError(username, err)
+	}
+	if !found || !row.secret.Valid || (row.disabled.Valid && row.disabled.Bool) {
+		return "", false, nil
+	}
+	return row.secret.String, true, nil
+}
+
+// DigestAlgorithms returns the base algorithms with HA1s stored for realm:
+// Options.DigestAlgorithms if set, else what AlgorithmsQuery answers within
+// five seconds. A database error is logged and reported as no algorithms,
+// so a Digest front end refuses to start rather than offer what it cannot
+// check.
+func (c *Checker) DigestAlgorithms(realm string) []string {
+	if len(c.ifaces) == 1 {
+		return nil
+	}
+	if c.fixedAlgs != nil {
+		return append([]string(nil), c.fixedAlgs...)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	algs, err := c.queryAlgorithms(ctx, realm)
+	if err != nil {
+		c.log().Error("sqlchecker: cannot list the Digest algorithms stored for a realm", "store", c.name, "realm", realm, "error", err.Error())
+		return nil
+	}
+	return algs
+}
+
+func (c *Checker) queryAlgorithms(ctx context.Context, realm string) ([]string, error) {
+	rows, err := c.db.QueryContext(ctx, c.algorithmsQ, realm)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var algs []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, err
+		}
+		if ca, ok := canonicalAlgorithm(a); ok {
+			algs = append(algs, ca)
+		}
+	}
+	return algs, rows.Err()
+}
+
+func (c *Checker) log() *slog.Logger {
+	if c.logger != nil {
+		return c.logger
+	}
+	return slog.Default()
+}
+
+// String returns the store's name, for error messages.
+func (c *Checker) String() string { return "sqlchecker " + c.name }
+
+// canonicalAlgorithm returns the cred.Algorithm* constant a name stands
+// for (case-insensitive; a "-sess" suffix is dropped: sessions use the same
+// HA1).
+func canonicalAlgorithm(name string) (string, bool) {
+	base := strings.ToUpper(strings.TrimSpace(name))
+	base = strings.TrimSuffix(base, "-SESS")
+	for _, a := range []string{cred.AlgorithmMD5, cred.AlgorithmSHA256, cred.AlgorithmSHA512_256} {
+		if base == a {
+			return a, true
+		}
+	}
+	return "", false
+}
+
+// dummyHA1 holds an HA1 of the right length per algorithm, to check an
+// unknown user's response against.
+var dummyHA1 = map[string]string{
+	cred.AlgorithmMD5:        strings.Repeat("0", 32),
+	cred.AlgorithmSHA256:     strings.Repeat("0", 64),
+	cred.AlgorithmSHA512_256: strings.Repeat("0", 64),
+}
+
+var (
+	_ cred.Checker                = (*Checker)(nil)
+	_ cred.DigestAlgorithmer      = (*Checker)(nil)
+	_ checkers.PasswordHashLookup = (*Checker)(nil)
+)

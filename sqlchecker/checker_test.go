@@ -1,0 +1,337 @@
+package sqlchecker_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gocred/gocred/checkers"
+	"github.com/gocred/gocred/cred"
+	"github.com/gocred/gocred/sqlchecker"
+)
+
+// outcome names what a login came to, for tables.
+type outcome int
+
+const (
+	accepted outcome = iota
+	refused          // cred.ErrUnauthorizedLogin
+	denied           // cred.ErrLoginDenied
+	internal         // neither: a server error
+)
+
+func (o outcome) String() string {
+	return [...]string{"accepted", "refused (wrong credentials)", "denied", "an internal error"}[o]
+}
+
+func outcomeOf(err error) outcome {
+	switch {
+	case err == nil:
+		return accepted
+	case errors.Is(err, cred.ErrUnauthorizedLogin):
+		return refused
+	case errors.Is(err, cred.ErrLoginDenied):
+		return denied
+	}
+	return internal
+}
+
+func TestPasswordLogins(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+		ctx := context.Background()
+		addUser(t, db, b.dialect, "alice", "alice-pw", "")
+		addUser(t, db, b.dialect, "mallory", "mallory-pw", "")
+		bc, err := checkers.Bcrypt{Cost: 4}.Hash("bob-pw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := sqlchecker.NewAdmin(db, b.dialect)
+		if err := admin.AddUser(ctx, "bob", bc); err != nil {
+			t.Fatal(err)
+		}
+		if err := admin.SetDisabled(ctx, "mallory", true); err != nil {
+			t.Fatal(err)
+		}
+		// A hash no verifier understands, written behind Admin's back.
+		if _, err := db.ExecContext(ctx, b.dialect.Rebind(`INSERT INTO gocred_users (username, password_hash, disabled) VALUES (?, ?, ?)`), "broken", "not-a-hash", false); err != nil {
+			t.Fatal(err)
+		}
+		c := newChecker(t, db, sqlchecker.Options{Dialect: b.dialect})
+		tests := []struct {
+			name, user, password string
+			want                 outcome
+		}{
+			{"the right argon2id password is accepted", "alice", "alice-pw", accepted},
+			{"a bcrypt hash works as well", "bob", "bob-pw", accepted},
+			{"a wrong password is refused", "alice", "wrong", refused},
+			{"an unknown user is refused like a wrong password", "nobody", "alice-pw", refused},
+			{"user names are case-sensitive", "Alice", "alice-pw", refused},
+			{"an empty user name is refused", "", "x", refused},
+			{"a disabled user with the right password is denied", "mallory", "mallory-pw", denied},
+			{"a disabled user with a wrong password is refused, so disabled accounts cannot be told apart", "mallory", "wrong", refused},
+			{"a stored hash that cannot be verified is an internal error, not a wrong password", "broken", "x", internal},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				id, err := c.RequestAvatarID(ctx, cred.NewUsernamePassword(tt.user, tt.password), cred.Mind{})
+				if got := outcomeOf(err); got != tt.want {
+					t.Fatalf("login of %q: %v (%v), want %v", tt.user, got, err, tt.want)
+				}
+				if tt.want == accepted && id != cred.UserID(tt.user) {
+					t.Fatalf("id = %v, want user %q", id, tt.user)
+				}
+				if err != nil && strings.Contains(err.Error(), tt.password) && tt.password != "x" {
+					t.Fatalf("error %q reveals the password", err)
+				}
+			})
+		}
+	})
+}
+
+func TestDigestLogins(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+		ctx := context.Background()
+		addUser(t, db, b.dialect, "alice", "alice-pw", "files", cred.AlgorithmSHA256, cred.AlgorithmMD5)
+		addUser(t, db, b.dialect, "carol", "carol-pw", "")
+		addUser(t, db, b.dialect, "mallory", "mallory-pw", "files", cred.AlgorithmSHA256)
+		if err := sqlchecker.NewAdmin(db, b.dialect).SetDisabled(ctx, "mallory", true); err != nil {
+			t.Fatal(err)
+		}
+		c := newChecker(t, db, sqlchecker.Options{Dialect: b.dialect})
+		tests := []struct {
+			name  string
+			creds digestCreds
+			want  outcome
+		}{
+			{"a response from the right password is accepted", digestCreds{"alice", "files", cred.AlgorithmSHA256, "alice-pw"}, accepted},
+			{"each stored algorithm works", digestCreds{"alice", "files", cred.AlgorithmMD5, "alice-pw"}, accepted},
+			{"a response from a wrong password is refused", digestCreds{"alice", "files", cred.AlgorithmSHA256, "wrong"}, refused},
+			{"an algorithm without a stored HA1 is refused", digestCreds{"alice", "files", cred.AlgorithmSHA512_256, "alice-pw"}, refused},
+			{"another realm is refused", digestCreds{"alice", "other", cred.AlgorithmSHA256, "alice-pw"}, refused},
+			{"a user without HA1s is refused", digestCreds{"carol", "files", cred.AlgorithmSHA256, "carol-pw"}, refused},
+			{"an unknown user is refused", digestCreds{"nobody", "files", cred.AlgorithmSHA256, "x"}, refused},
+			{"a disabled user with the right password is denied", digestCreds{"mallory", "files", cred.AlgorithmSHA256, "mallory-pw"}, denied},
+			{"a disabled user with a wrong password is refused", digestCreds{"mallory", "files", cred.AlgorithmSHA256, "wrong"}, refused},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				id, err := c.RequestAvatarID(ctx, tt.creds, cred.Mind{})
+				if got := outcomeOf(err); got != tt.want {
+					t.Fatalf("%v: %v (%v), want %v", tt.creds, got, err, tt.want)
+				}
+				if tt.want == accepted && id != cred.UserID(tt.creds.user) {
+					t.Fatalf("id = %v", id)
+				}
+			})
+		}
+		t.Run("the algorithms offered for a realm are those stored in it", func(t *testing.T) {
+			got := c.DigestAlgorithms("files")
+			slices.Sort(got)
+			if want := []string{cred.AlgorithmMD5, cred.AlgorithmSHA256}; !slices.Equal(got, want) {
+				t.Fatalf("DigestAlgorithms(files) = %v, want %v", got, want)
+			}
+			if got := c.DigestAlgorithms("empty"); len(got) != 0 {
+				t.Fatalf("DigestAlgorithms(empty) = %v, want none", got)
+			}
+		})
+		t.Run("fixed algorithms replace the query", func(t *testing.T) {
+			c := newChecker(t, db, sqlchecker.Options{Dialect: b.dialect, DigestAlgorithms: []string{"sha-512-256"}})
+			if got := c.DigestAlgorithms("anything"); !slices.Equal(got, []string{cred.AlgorithmSHA512_256}) {
+				t.Fatalf("DigestAlgorithms = %v", got)
+			}
+		})
+		t.Run("a password-only checker declares no Digest interface", func(t *testing.T) {
+			c := newChecker(t, db, sqlchecker.Options{Dialect: b.dialect, PasswordOnly: true})
+			if got := c.CredentialInterfaces(); !slices.Equal(got, []reflect.Type{cred.UsernamePasswordType}) {
+				t.Fatalf("CredentialInterfaces = %v", got)
+			}
+		})
+	})
+}
+
+func TestDatabaseErrorsAreNeverWrongPasswords(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+		addUser(t, db, b.dialect, "alice", "alice-pw", "files", cred.AlgorithmSHA256)
+		pw := cred.NewUsernamePassword("alice", "alice-pw")
+		dg := digestCreds{"alice", "files", cred.AlgorithmSHA256, "alice-pw"}
+
+		t.Run("a query against a missing table is an internal error, and Ping finds it at startup", func(t *testing.T) {
+			c := newChecker(t, db, sqlchecker.Options{Dialect: b.dialect, PasswordQuery: `SELECT h, d FROM no_such_table WHERE u = ?`})
+			_, err := c.RequestAvatarID(context.Background(), pw, cred.Mind{})
+			if outcomeOf(err) != internal {
+				t.Fatalf("err = %v, want an internal error", err)
+			}
+			if err := c.Ping(context.Background()); err == nil {
+				t.Fatal("Ping passed with a query on a missing table")
+			}
+		})
+		t.Run("a valid configuration passes Ping", func(t *testing.T) {
+			c := newChecker(t, db, sqlchecker.Options{Dialect: b.dialect})
+			if err := c.Ping(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		})
+		t.Run("an expired deadline ends the lookup with the context's error", func(t *testing.T) {
+			c := newChecker(t, db, sqlchecker.Options{Dialect: b.dialect})
+			ctx, cancel := context.WithTimeout(context.Background(), time.Nanosecond)
+			defer cancel()
+			<-ctx.Done()
+			for _, creds := range []cred.Credentials{pw, dg} {
+				_, err := c.RequestAvatarID(ctx, creds, cred.Mind{})
+				if !errors.Is(err, context.DeadlineExceeded) || outcomeOf(err) != internal {
+					t.Fatalf("%v: err = %v, want DeadlineExceeded", creds, err)
+				}
+			}
+		})
+		t.Run("a closed database is an internal error for passwords, Digest and the cache's lookup", func(t *testing.T) {
+			db2 := b.open(t)
+			addUser(t, db2, b.dialect, "alice", "alice-pw", "files", cred.AlgorithmSHA256)
+			c := newChecker(t, db2, sqlchecker.Options{Dialect: b.dialect})
+			db2.Close()
+			for _, creds := range []cred.Credentials{pw, dg} {
+				_, err := c.RequestAvatarID(context.Background(), creds, cred.Mind{})
+				if outcomeOf(err) != internal {
+					t.Fatalf("%v: err = %v, want an internal error", creds, err)
+				}
+			}
+			if _, _, err := c.LookupPasswordHash(context.Background(), "alice"); err == nil {
+				t.Fatal("LookupPasswordHash on a closed database reported no error")
+			}
+			if got := c.DigestAlgorithms("files"); got != nil {
+				t.Fatalf("DigestAlgorithms on a closed database = %v, want none (fail closed)", got)
+			}
+		})
+	})
+}
+
+func TestCacheOverSQL(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+		ctx := context.Background()
+		addUser(t, db, b.dialect, "alice", "alice-pw", "")
+		admin := sqlchecker.NewAdmin(db, b.dialect)
+		cache, err := checkers.NewCache(newChecker(t, db, sqlchecker.Options{Dialect: b.dialect}), checkers.CacheOptions{})
+		if err != nil {
+			t.Fatalf("NewCache over the SQL checker: %v", err)
+		}
+		login := func(pw string) error {
+			_, err := cache.RequestAvatarID(ctx, cred.NewUsernamePassword("alice", pw), cred.Mind{})
+			return err
+		}
+		steps := []struct {
+			name     string
+			before   func() error
+			password string
+			want     outcome
+			wantHits uint64
+		}{
+			{"the first login is verified", nil, "alice-pw", accepted, 0},
+			{"the second is answered from the cache", nil, "alice-pw", accepted, 1},
+			{"a wrong password is not", nil, "wrong", refused, 1},
+			{"disabling the user takes effect at once, though a login was cached", func() error { return admin.SetDisabled(ctx, "alice", true) }, "alice-pw", denied, 1},
+			{"enabling again works, from the entry cached before", func() error { return admin.SetDisabled(ctx, "alice", false) }, "alice-pw", accepted, 2},
+			{"after a password change the old password is refused", func() error {
+				h, _ := testHasher.Hash("new-pw")
+				return admin.SetPassword(ctx, "alice", h)
+			}, "alice-pw", refused, 2},
+			{"and the new one accepted", nil, "new-pw", accepted, 2},
+			{"a removed user is refused", func() error { return admin.RemoveUser(ctx, "alice") }, "new-pw", refused, 2},
+		}
+		for _, s := range steps {
+			if s.before != nil {
+				if err := s.before(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ok := t.Run(s.name, func(t *testing.T) {
+				if got := outcomeOf(login(s.password)); got != s.want {
+					t.Fatalf("login: %v, want %v", got, s.want)
+				}
+				if got := cache.Stats().Hits; got != s.wantHits {
+					t.Fatalf("cache hits = %d, want %d", got, s.wantHits)
+				}
+			})
+			if !ok {
+				return
+			}
+		}
+	})
+}
+
+func TestUnknownUsersCostAsMuchAsWrongPasswords(t *testing.T) {
+	// A hasher slow enough for its cost to dominate the query's.
+	slow := checkers.Bcrypt{Cost: 8}
+	db := openSQLite(t)
+	h, err := slow.Hash("alice-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlchecker.NewAdmin(db, sqlchecker.SQLite).AddUser(context.Background(), "alice", h); err != nil {
+		t.Fatal(err)
+	}
+	c := newChecker(t, db, sqlchecker.Options{Hasher: slow})
+	median := func(user string) time.Duration {
+		var ds []time.Duration
+		for range 7 {
+			start := time.Now()
+			_, err := c.RequestAvatarID(context.Background(), cred.NewUsernamePassword(user, "wrong"), cred.Mind{})
+			ds = append(ds, time.Since(start))
+			if !errors.Is(err, cred.ErrUnauthorizedLogin) {
+				t.Fatalf("login of %q: %v", user, err)
+			}
+		}
+		slices.Sort(ds)
+		return ds[len(ds)/2]
+	}
+	wrong, unknown := median("alice"), median("nobody")
+	t.Logf("median: wrong password %v, unknown user %v", wrong, unknown)
+	if unknown < wrong/2 {
+		t.Fatalf("an unknown user costs %v, a wrong password %v: timing reveals which users exist", unknown, wrong)
+	}
+}
+
+func TestNewValidatesOptions(t *testing.T) {
+	db := openSQLite(t)
+	tests := []struct {
+		name string
+		opts sqlchecker.Options
+		want string
+	}{
+		{"a password query with two placeholders is refused", sqlchecker.Options{PasswordQuery: "SELECT a, b FROM t WHERE u = ? AND v = ?"}, "PasswordQuery"},
+		{"an HA1 query without the realm is refused", sqlchecker.Options{HA1Query: "SELECT a, b FROM t WHERE u = ? AND alg = ?"}, "HA1Query"},
+		{"an unknown dialect is refused", sqlchecker.Options{Dialect: 7}, "Dialect"},
+		{"an unknown Digest algorithm is refused", sqlchecker.Options{DigestAlgorithms: []string{"SHA-1"}}, "DigestAlgorithms"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Hasher = testHasher
+			_, err := sqlchecker.New(db, tt.opts)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("New: %v, want an error naming %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestRebind(t *testing.T) {
+	tests := []struct {
+		name, query, want string
+		dialect           sqlchecker.Dialect
+	}{
+		{"SQLite keeps question marks", "SELECT a FROM t WHERE u = ? AND r = ?", "SELECT a FROM t WHERE u = ? AND r = ?", sqlchecker.SQLite},
+		{"PostgreSQL numbers them", "SELECT a FROM t WHERE u = ? AND r = ?", "SELECT a FROM t WHERE u = $1 AND r = $2", sqlchecker.Postgres},
+		{"question marks in string literals are left alone", "SELECT '?' FROM t WHERE u = ?", "SELECT '?' FROM t WHERE u = $1", sqlchecker.Postgres},
+		{"question marks in quoted identifiers are left alone", `SELECT "a?" FROM t WHERE u = ?`, `SELECT "a?" FROM t WHERE u = $1`, sqlchecker.Postgres},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.dialect.Rebind(tt.query); got != tt.want {
+				t.Fatalf("Rebind = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
