@@ -10,6 +10,7 @@
 #   plain.htpasswd   pat:  "pat-secret"      (htpasswd -p, refused at load)
 #   users.htdigest   alice: "alice-secret", bob: "bob-secret" in realm "gocred";
 #                    carol: "carol-secret" in realm "other"
+#   more.htdigest    dave: "dave-secret" in realm "gocred" (appended by reload tests)
 #   vectors.txt      known answers for VerifyPassword: scheme, password, hash
 set -eu
 cd "$(dirname "$0")"
@@ -38,6 +39,8 @@ rm -f users.htdigest
 htdigest_add users.htdigest gocred alice alice-secret -c
 htdigest_add users.htdigest gocred bob bob-secret ""
 htdigest_add users.htdigest other carol carol-secret ""
+rm -f more.htdigest
+htdigest_add more.htdigest gocred dave dave-secret -c
 # Cross-check one HA1 against md5sum.
 want=$(printf 'alice:gocred:alice-secret' | md5sum | cut -d' ' -f1)
 grep -q "^alice:gocred:$want\$" users.htdigest || { echo "htdigest HA1 cross-check failed" >&2; exit 1; }
