@@ -26,7 +26,7 @@ type session struct {
 	mu     sync.Mutex
 	login  *cred.Session // nil until a login succeeds
 	user   string        // as the client gave it, for logs
-	closed bool          // Shutdown closed it
+	closed bool          // Shutdown killed it
 }
 
 // setLogin records a new login and returns the one it replaces (a client may
@@ -47,9 +47,23 @@ func (s *session) takeLogin() *cred.Session {
 	return l
 }
 
-// close closes the control connection once; ftpserverlib then ends the
+// stop asks the session to end between commands: an expired read deadline
+// makes ftpserverlib answer 421 ("closing control connection", RFC 959's
+// reply for a server shutting down) and end the session cleanly, TLS
+// close_notify included. ftpserverlib resets the deadline before each
+// command, and extends it while a transfer is open, so Shutdown calls stop
+// again until the session is gone.
+func (s *session) stop() {
+	if s.conn != nil {
+		_ = s.conn.SetReadDeadline(time.Now())
+		return
+	}
+	s.kill()
+}
+
+// kill closes the control connection at once; ftpserverlib then ends the
 // session, closing any transfer, and calls ClientDisconnected.
-func (s *session) close() {
+func (s *session) kill() {
 	s.mu.Lock()
 	done := s.closed
 	s.closed = true

@@ -12,9 +12,10 @@ const shutdownPoll = 10 * time.Millisecond
 // Shutdown stops the driver gracefully: it closes the control listener,
 // refuses new logins, PASV listeners and file opens, closes PASV listeners
 // nobody has connected to, waits for in-flight transfers (open files and
-// data connections) to finish, then closes every session, whose logout
-// runs as it ends. It returns nil once all sessions are gone, or ctx's
-// error after closing whatever is left when ctx ends first.
+// data connections) to finish, then ends every session between commands
+// with a 421 reply; each session's logout runs as it ends. It returns nil
+// once all sessions are gone, or ctx's error after closing whatever is
+// left, mid-transfer or not, when ctx ends first.
 //
 // ftpserverlib's FtpServer.Stop only closes the listener; Server.Shutdown
 // calls both.
@@ -40,7 +41,6 @@ func (d *Driver) Shutdown(ctx context.Context) error {
 
 	tick := time.NewTicker(shutdownPoll)
 	defer tick.Stop()
-	closed := false
 	for {
 		d.mu.Lock()
 		inflight, live := d.inflight, d.liveSessions()
@@ -49,9 +49,10 @@ func (d *Driver) Shutdown(ctx context.Context) error {
 			d.cancel()
 			return nil
 		}
-		if inflight == 0 && !closed {
-			d.closeSessions(live)
-			closed = true
+		if inflight == 0 {
+			for _, s := range live {
+				s.stop()
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -59,7 +60,9 @@ func (d *Driver) Shutdown(ctx context.Context) error {
 			d.mu.Lock()
 			live = d.liveSessions()
 			d.mu.Unlock()
-			d.closeSessions(live)
+			for _, s := range live {
+				s.kill()
+			}
 			return ctx.Err()
 		case <-tick.C:
 		}
@@ -73,13 +76,4 @@ func (d *Driver) liveSessions() []*session {
 		out = append(out, s)
 	}
 	return out
-}
-
-// closeSessions closes sessions without waiting: ftpserverlib's Close
-// waits for a transfer's final reply to be written, which a stalled client
-// can delay.
-func (d *Driver) closeSessions(ss []*session) {
-	for _, s := range ss {
-		go s.close()
-	}
 }

@@ -231,3 +231,34 @@ func TestAServerIsServedOnce(t *testing.T) {
 		t.Errorf("Serve: %v, want ErrServerClosed", err)
 	}
 }
+
+func TestShutdownEndsSessionsCleanly(t *testing.T) {
+	t.Run("an idle session is told 421 before the connection closes", func(t *testing.T) {
+		f := newFixture(t, fixtureConfig{})
+		c := f.raw()
+		cmd(t, c, "USER alice")
+		cmd(t, c, "PASS %s", testUsers["alice"])
+		if err := <-shutdownAsync(f, 5*time.Second); err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		if code, msg, _ := c.ReadResponse(0); code != 421 {
+			t.Errorf("after Shutdown the client read %d %q, want 421", code, msg)
+		}
+		assertClosed(t, c)
+	})
+	t.Run("a TLS session is closed with close_notify and nothing to warn about", func(t *testing.T) {
+		cert := newTestCert(t)
+		f := newFixture(t, fixtureConfig{opts: Options{TLSConfig: cert.server}})
+		c := f.login("alice", testUsers["alice"], ftp.DialWithExplicitTLS(cert.client))
+		readAll(t, c, "hello.txt")
+		if err := <-shutdownAsync(f, 5*time.Second); err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		if err := c.NoOp(); err == nil {
+			t.Error("the session is still open")
+		}
+		if logs := f.log.String(); strings.Contains(logs, "level=WARN") || strings.Contains(logs, "level=ERROR") {
+			t.Errorf("Shutdown left warnings:\n%s", logs)
+		}
+	})
+}
