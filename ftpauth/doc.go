@@ -22,6 +22,12 @@
 // NewDriver fails at construction, with the portal's descriptive error,
 // when no checker handles the credentials FTP produces.
 //
+// Transfers use passive mode (PASV/EPSV) only: active mode (PORT) invites
+// bounce attacks and is refused. Shutdown lets transfers in flight finish,
+// then ends each session with a 421 reply; Server.Shutdown does that and
+// ftpserverlib's Stop. A Driver handed to ftpserverlib directly needs both
+// calls: FtpServer.Stop, then Driver.Shutdown.
+//
 // # Shortest use
 //
 //	portal, err := cred.NewPortal(realm, checker) // realm answers afero.Fs
