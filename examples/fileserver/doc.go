@@ -1,0 +1,48 @@
+// Fileserver serves one folder over HTTP and FTP to the users of one
+// password store: every login, whatever the protocol, goes through one
+// cred.Portal. It is the point of Twisted's cred: check passwords once, in one
+// place, for every protocol.
+//
+// Usage:
+//
+//	go run ./examples/fileserver [-http 127.0.0.1:8080] [-ftp 127.0.0.1:2121]
+//	    [-root DIR] [-htpasswd FILE] [-htdigest FILE] [-realm NAME] [-anonymous]
+//
+// How the four words fit together here:
+//
+//   - Credentials: HTTP Basic and FTP USER/PASS give a user name and password
+//     (cred.UsernamePassword); HTTP Digest gives a proof of the password
+//     (cred.UsernameHashedPassword, cred.UsernameDigestHash).
+//   - Checkers: an Apache htpasswd file (-htpasswd; bcrypt, apr1, SHA-1,
+//     SHA-256/512-crypt: any format Apache's htpasswd writes) checks passwords;
+//     an htdigest file (-htdigest) holds HA1 hashes for -realm and checks both
+//     Digest proofs and passwords. Both may be given. They are wrapped, in
+//     this order, by a concurrency limit (slow hashes cannot take every CPU), a
+//     verification cache (a client that resends the same password pays for
+//     bcrypt once) and one throttle (failed logins count per user and address,
+//     across HTTP and FTP together). With neither file, a built-in demo store
+//     of plaintext passwords (alice/wonderland, bob/builder) is used.
+//   - Realm: realms.NewDirectory over -root. Users share the folder, read and
+//     write; with -anonymous, FTP user "anonymous" gets it read-only.
+//   - Portal: one for both protocols, logging every login (user, remote
+//     address, outcome; never a password).
+//
+// HTTP offers Digest (when the store can verify it: an htpasswd file's one-way
+// hashes cannot) and Basic challenges. FTP reads and writes; a file uploaded
+// over FTP is served over HTTP at once. An empty -http or -ftp turns that
+// protocol off. Without -root, a copy of the small demo folder embedded in the
+// program is served from a temporary directory, removed at exit.
+//
+// The program refuses to start, with a message naming the flag, file and line,
+// on a bad flag, a missing or unreadable file, or a user file line it cannot
+// use. SIGINT or SIGTERM stops it: no new connections, transfers in flight
+// finish, exit status 0.
+//
+// Try it:
+//
+//	go run ./examples/fileserver
+//	curl -u alice:wonderland http://127.0.0.1:8080/hello.txt
+//	curl --digest -u alice:wonderland http://127.0.0.1:8080/hello.txt
+//	curl -T notes.txt ftp://alice:wonderland@127.0.0.1:2121/
+//	curl -u alice:wonderland http://127.0.0.1:8080/notes.txt
+package main

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"reflect"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/afero"
+
+	"github.com/gocred/gocred/checkers"
+	"github.com/gocred/gocred/cred"
+	"github.com/gocred/gocred/ftpauth"
+	"github.com/gocred/gocred/httpauth"
+	"github.com/gocred/gocred/realms"
+)
+
+// shutdownTimeout bounds how long requests and transfers in flight may take
+// to finish after SIGINT or SIGTERM.
+const shutdownTimeout = 30 * time.Second
+
+func main() {
+	c, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fileserver:", err)
+		os.Exit(2)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(c, log, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "fileserver:", err)
+		os.Exit(1)
+	}
+}
+
+// run builds the portal, starts the protocols the flags ask for and serves
+// until SIGINT or SIGTERM.
+func run(c config, log *slog.Logger, stdout io.Writer) error {
+	// Checkers: the user files, or the demo store, with a limit, a cache
+	// and one throttle around them.
+	u, err := loadUsers(c, log)
+	if err != nil {
+		return err
+	}
+
+	root := c.root
+	if root == "" {
+		dir, err := copyDemo()
+		if err != nil {
+			return fmt.Errorf("copying the demo folder: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		root = dir
+		log.Info("no -root: serving a copy of the demo folder, removed at exit", "root", root)
+	}
+
+	// Realm: every user shares the folder, read and write; anonymous (FTP
+	// only, see below) reads it.
+	opts := realms.DirectoryOptions{Root: root}
+	if c.anonymous {
+		opts.Anonymous = realms.AnonymousReadOnly
+	}
+	realm, err := realms.NewDirectory(afero.NewOsFs(), opts)
+	if err != nil {
+		return err
+	}
+
+	// Portal: one for both protocols, logging every login.
+	portal, err := cred.NewPortal(realm, u.checker)
+	if err != nil {
+		return err
+	}
+	portal.SetObserver(cred.SlogObserver(log))
+
+	// Listen first, so a busy port stops the program before it says it is
+	// ready.
+	var httpLn, ftpLn net.Listener
+	if c.httpAddr != "" {
+		if httpLn, err = net.Listen("tcp", c.httpAddr); err != nil {
+			return fmt.Errorf("-http: %w", err)
+		}
+		defer httpLn.Close()
+	}
+	if c.ftpAddr != "" {
+		if ftpLn, err = net.Listen("tcp", c.ftpAddr); err != nil {
+			return fmt.Errorf("-ftp: %w", err)
+		}
+		defer ftpLn.Close()
+	}
+
+	var (
+		httpSrv       *http.Server
+		digestOffered bool
+	)
+	if httpLn != nil {
+		h, digest, err := newHTTPHandler(c, portal, u, log)
+		if err != nil {
+			return err
+		}
+		digestOffered = digest
+		httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	}
+
+	// Anonymous is registered only now, after the HTTP middleware was
+	// built: the middleware turns a request without credentials into an
+	// anonymous login if the portal can check one, and -anonymous is for FTP.
+	// The checker also refuses any other protocol, in case of a later change.
+	if c.anonymous {
+		if err := portal.Register(ftpOnlyAnonymous()); err != nil {
+			return err
+		}
+	}
+	var ftpSrv *ftpauth.Server
+	if ftpLn != nil {
+		ftpSrv, err = ftpauth.NewServer(portal, ftpauth.Options{Anonymous: c.anonymous, Logger: log})
+		if err != nil {
+			return err
+		}
+	}
+
+	printHowTo(stdout, u.demo, digestOffered, httpLn, ftpLn, c.anonymous)
+	return serve(log, httpSrv, httpLn, ftpSrv, ftpLn)
+}
+
+// newHTTPHandler builds the HTTP side: Digest (when the stores can verify
+// it) and Basic challenges, the realm's files for whoever logs in, and an
+// access log line per request. It reports whether Digest is offered.
+func newHTTPHandler(c config, portal *cred.Portal, u users, log *slog.Logger) (http.Handler, bool, error) {
+	var factories []httpauth.CredentialFactory
+	digestType := reflect.TypeFor[*httpauth.DigestCredentials]()
+	if len(u.digestAlgorithms) > 0 && portal.CheckCredentialType(digestType) == nil {
+		// The algorithms are the stores', passed explicitly: NewDigest
+		// cannot see through the throttle, cache and limit around them.
+		d, err := httpauth.NewDigest(portal, httpauth.DigestOptions{Realm: c.realm, Algorithms: u.digestAlgorithms})
+		if err != nil {
+			return nil, false, err
+		}
+		log.Info("HTTP Digest offered", "realm", c.realm, "algorithms", d.Offered())
+		factories = append(factories, d)
+	} else {
+		log.Info("HTTP Digest not offered: htpasswd hashes are one-way and cannot verify a Digest response; give -htdigest for Digest")
+	}
+	b, err := httpauth.NewBasic(c.realm)
+	if err != nil {
+		return nil, false, err
+	}
+	factories = append(factories, b)
+	m, err := httpauth.New(portal, factories...)
+	if err != nil {
+		return nil, false, err
+	}
+	m.Logger = log
+	handlerType := reflect.TypeFor[http.Handler]()
+	return accessLog(log, m.WrapFor(serveAvatar, handlerType)), len(factories) > 1, nil
+}
+
+// ftpOnlyAnonymous is the anonymous checker, for FTP logins only: the Mind
+// says which protocol a login came from.
+func ftpOnlyAnonymous() cred.Checker {
+	anon := checkers.NewAnonymous()
+	c := cred.NewCheckerFunc(func(ctx context.Context, creds cred.Credentials, mind cred.Mind) (cred.AvatarID, error) {
+		if mind.Protocol != ftpauth.Protocol {
+			return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+		}
+		return anon.RequestAvatarID(ctx, creds, mind)
+	}, cred.AnonymousType)
+	c.Name = "anonymous (FTP only)"
+	return c
+}
+
+// printHowTo tells a newcomer where the server is and how to log in.
+func printHowTo(w io.Writer, demo, digest bool, httpLn, ftpLn net.Listener, anonymous bool) {
+	login, who := "USER:PASSWORD", "a user from your files"
+	if demo {
+		login, who = "alice:wonderland", "alice, password wonderland"
+		fmt.Fprintln(w, "DEMO users (built in, plaintext, for trying it out): alice/wonderland, bob/builder")
+	}
+	if httpLn != nil {
+		url := "http://" + httpLn.Addr().String() + "/"
+		fmt.Fprintf(w, "HTTP: %s\n", url)
+		fmt.Fprintf(w, "  curl -u %s %shello.txt\n", login, url)
+		if digest {
+			fmt.Fprintf(w, "  curl --digest -u %s %shello.txt\n", login, url)
+		}
+	}
+	if ftpLn != nil {
+		addr := ftpLn.Addr().String()
+		host, port, _ := net.SplitHostPort(addr)
+		fmt.Fprintf(w, "FTP: ftp://%s/\n", addr)
+		fmt.Fprintf(w, "  curl -T notes.txt ftp://%s@%s/\n", login, addr)
+		fmt.Fprintf(w, "  curl ftp://%s@%s/hello.txt\n", login, addr)
+		fmt.Fprintf(w, "  ftp -p %s %s    (log in as %s)\n", host, port, who)
+		if anonymous {
+			fmt.Fprintf(w, "  curl ftp://%s/    (anonymous, read-only)\n", addr)
+		}
+	}
+}
+
+// serve runs the servers until SIGINT or SIGTERM, or until one fails; then it
+// stops accepting, lets what is in flight finish and returns.
+func serve(log *slog.Logger, httpSrv *http.Server, httpLn net.Listener, ftpSrv *ftpauth.Server, ftpLn net.Listener) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	errc := make(chan error, 2)
+	if httpSrv != nil {
+		log.Info("listening", "protocol", "http", "addr", httpLn.Addr().String())
+		go func() { errc <- fmt.Errorf("http: %w", httpSrv.Serve(httpLn)) }()
+	}
+	if ftpSrv != nil {
+		log.Info("listening", "protocol", "ftp", "addr", ftpLn.Addr().String())
+		go func() { errc <- fmt.Errorf("ftp: %w", ftpSrv.Serve(ftpLn)) }()
+	}
+
+	var failed error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: finishing requests and transfers in flight")
+	case failed = <-errc:
+	}
+	stop() // a second signal kills at once
+
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	var httpErr, ftpErr error
+	if httpSrv != nil {
+		wg.Go(func() { httpErr = httpSrv.Shutdown(sctx) })
+	}
+	if ftpSrv != nil {
+		wg.Go(func() { ftpErr = ftpSrv.Shutdown(sctx) })
+	}
+	wg.Wait()
+	if failed != nil {
+		return failed
+	}
+	if err := errors.Join(httpErr, ftpErr); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
