@@ -530,4 +530,3 @@ func TestFileserverOneProtocol(t *testing.T) {
 		}
 	})
 }
-
