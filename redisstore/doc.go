@@ -1,0 +1,28 @@
+// Package redisstore keeps the per-login state of gocred servers in Redis
+// (github.com/redis/go-redis/v9), so several servers behind a load
+// balancer share it: NonceStore remembers HTTP Digest nonce-counts (it
+// implements httpauth.NonceStore), so a request replayed to another server
+// is refused; ThrottleStore keeps checkers.Throttle's failure counters, so
+// failures counted on one server lock the user out on all.
+//
+// Each check is one round trip (a Lua script run with EVALSHA), every key
+// expires when it no longer matters, and both stores fail closed: with Redis
+// unreachable, Digest and throttled logins are refused with a server error,
+// and they resume by themselves when Redis is back.
+//
+// Shortest use, shared by every server:
+//
+//	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379"})
+//	nonces, err := redisstore.NewNonceStore(rdb, redisstore.NonceStoreOptions{})
+//	if err != nil { ... }
+//	failures, err := redisstore.NewThrottleStore(rdb, redisstore.ThrottleStoreOptions{})
+//	if err != nil { ... }
+//	checker := checkers.NewThrottle(users, failures, checkers.ThrottlePolicy{})
+//	portal, err := cred.NewPortal(realm, checker)
+//	if err != nil { ... }
+//	digest, err := httpauth.NewDigest(portal, httpauth.DigestOptions{
+//		Realm: "files",
+//		Key:   sharedKey, // the same 32+ random bytes on every server
+//		Store: nonces,
+//	})
+package redisstore

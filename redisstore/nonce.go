@@ -1,0 +1,162 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultPrefix starts every key the stores write, unless options say
+// otherwise.
+const DefaultPrefix = "gocred:"
+
+// DefaultNonceLifetime is httpauth's default Digest nonce lifetime.
+const DefaultNonceLifetime = 5 * time.Minute
+
+// NonceStoreOptions configure NewNonceStore. Zero values pick the defaults.
+type NonceStoreOptions struct {
+	// Prefix starts every key; DefaultPrefix if empty. Servers that share
+	// nonces must use the same prefix (and the same Digest key).
+	Prefix string
+	// NonceLifetime must equal httpauth.DigestOptions.NonceLifetime
+	// (DefaultNonceLifetime if zero, which is httpauth's default). After
+	// Redis lost its data, nonces that expire within this long are refused
+	// (their clients get stale=true and retry with a fresh nonce): they may
+	// have been used before. Longer than the Digest lifetime only refuses
+	// more fresh nonces for a while after such a loss; shorter lets old
+	// nonce-counts be replayed then.
+	NonceLifetime time.Duration
+}
+
+// NonceStore is a Digest nonce-count store in Redis (it implements
+// httpauth.NonceStore), so servers behind a load balancer that share it
+// and a Digest key accept each other's nonces, but no nonce-count twice,
+// whichever server a replay is sent to.
+//
+// Each Use is one Lua script (EVALSHA: one round trip): it compares the
+// nonce-count with the highest one stored for the nonce and raises it,
+// atomically; the key expires with the nonce, so Redis holds at most the
+// nonces issued in one lifetime (about 110 bytes each).
+//
+// It fails closed. If Redis cannot be reached, Use returns an error and
+// the Digest login is refused with a server error (and logged by
+// httpauth); go-redis reconnects by itself, so logins resume when Redis is
+// back. If Redis comes back empty (restarted without persistence, or
+// flushed), the store cannot know which nonce-counts were used: a marker
+// key tells it the data is gone, and it then refuses every nonce issued
+// before (see NonceStoreOptions.NonceLifetime). Run Redis without
+// persistence or with appendfsync always (an RDB snapshot brings back old
+// counts with the marker, which would let the newest ones be replayed), and
+// with maxmemory-policy noeviction (evicting a count would allow its
+// replay; noeviction makes writes fail instead, which fails closed).
+type NonceStore struct {
+	rdb      redis.Scripter
+	prefix   string
+	marker   string
+	floor    string
+	lifetime int64 // ms
+}
+
+// useScript records a nonce-count. KEYS: the nonce's key, the marker, the
+// floor. ARGV: nc, the nonce's expiry (Unix ms), the nonce lifetime (ms).
+// It returns 1 if nc is fresh, 0 if not.
+//
+// The marker is a key without expiry that exists as long as Redis kept its
+// data. When it is missing, nonce-counts may have been lost, so the floor
+// is set: no nonce expiring before it (issued before the loss) is accepted
+// unless its count is on record. Redis's own clock decides, so servers'
+// clocks only matter for expiry.
+var useScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local life = tonumber(ARGV[3])
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('SET', KEYS[2], now)
+  redis.call('SET', KEYS[3], now + life, 'PX', life)
+end
+local exp = tonumber(ARGV[2])
+if exp <= now then return 0 end
+local nc = tonumber(ARGV[1])
+local last = redis.call('GET', KEYS[1])
+if last then
+  if nc <= tonumber(last) then return 0 end
+else
+  local floor = redis.call('GET', KEYS[3])
+  if floor and exp <= tonumber(floor) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', exp - now)
+return 1
+`)
+
+// prepareScript creates the marker if it is missing, setting the floor as
+// useScript does. KEYS: the marker, the floor. ARGV: the lifetime (ms).
+var prepareScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('SET', KEYS[1], now)
+  redis.call('SET', KEYS[2], now + tonumber(ARGV[1]), 'PX', tonumber(ARGV[1]))
+  return 1
+end
+return 0
+`)
+
+// NewNonceStore returns a store over rdb (a *redis.Client, or any client
+// that runs scripts). It does not contact Redis; see Prepare.
+func NewNonceStore(rdb redis.Scripter, opts NonceStoreOptions) (*NonceStore, error) {
+	if rdb == nil {
+		return nil, errors.New("redisstore: NewNonceStore: client is nil")
+	}
+	if opts.NonceLifetime < 0 {
+		return nil, fmt.Errorf("redisstore: NewNonceStore: NonceLifetime %v is negative", opts.NonceLifetime)
+	}
+	if opts.NonceLifetime == 0 {
+		opts.NonceLifetime = DefaultNonceLifetime
+	}
+	if opts.Prefix == "" {
+		opts.Prefix = DefaultPrefix
+	}
+	return &NonceStore{
+		rdb:      rdb,
+		prefix:   opts.Prefix + "nonce:",
+		marker:   opts.Prefix + "nonce-epoch",
+		floor:    opts.Prefix + "nonce-floor",
+		lifetime: max(opts.NonceLifetime.Milliseconds(), 1),
+	}, nil
+}
+
+// Prepare marks a Redis that holds no nonce data yet as in use, refusing
+// nonces issued before now (see NonceStore). Calling it at startup, before
+// the first nonce is issued, spares clients one stale=true round on a fresh
+// Redis; without it the first Use does the same. It reports whether it
+// found no marker.
+func (s *NonceStore) Prepare(ctx context.Context) (fresh bool, err error) {
+	n, err := prepareScript.Run(ctx, s.rdb, []string{s.marker, s.floor}, s.lifetime).Int()
+	if err != nil {
+		return false, fmt.Errorf("redisstore: nonce store: %w", err)
+	}
+	return n == 1, nil
+}
+
+// Use records that nonce was used with nonce-count nc and reports whether
+// nc is higher than every count used with it before, as
+// httpauth.NonceStore asks. A Redis error is returned as an error, never
+// as a fresh count.
+func (s *NonceStore) Use(ctx context.Context, nonce string, nc uint64, expires time.Time) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if nc == 0 || !time.Now().Before(expires) {
+		return false, nil
+	}
+	n, err := useScript.Run(ctx, s.rdb, []string{s.prefix + nonce, s.marker, s.floor},
+		strconv.FormatUint(nc, 10), expires.UnixMilli(), s.lifetime).Int()
+	if err != nil {
+		return false, fmt.Errorf("redisstore: nonce store: %w", err)
+	}
+	return n == 1, nil
+}
