@@ -69,7 +69,7 @@ type Digest struct {
 	offered    []*digestAlgorithm
 	qop        []string
 	qopHeader  string
-	minter     nonceMinter
+	minter     *nonceMinter
 	opaque     string
 	store      NonceStore
 	userhash   bool
@@ -120,7 +120,7 @@ func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
 	d := &Digest{
 		realm:    opts.Realm,
 		qop:      slices.Clone(opts.Qop),
-		minter:   nonceMinter{key: slices.Clone(opts.Key), realm: opts.Realm, lifetime: opts.NonceLifetime, now: time.Now},
+		minter:   &nonceMinter{key: slices.Clone(opts.Key), realm: opts.Realm, lifetime: opts.NonceLifetime, now: time.Now},
 		opaque:   opaqueFor(opts.Key, opts.Realm),
 		store:    opts.Store,
 		userhash: opts.UserHash,
@@ -320,14 +320,18 @@ func (d *Digest) Decode(r *http.Request, params string) (cred.Credentials, error
 	if !uriMatches(p.uri, r) {
 		return nil, malformed("uri does not match the request-target")
 	}
-	resp, err := hex.DecodeString(p.response)
-	if err != nil || len(resp) != alg.size {
-		return nil, malformed("response is not %d hex digits", 2*alg.size)
-	}
 	c := &DigestCredentials{
 		realm: d.realm, alg: alg, method: r.Method, uri: p.uri, nonce: p.nonce,
-		nc: p.nc, ncValue: nc, cnonce: p.cnonce, qop: p.qop, response: resp,
+		nc: p.nc, ncValue: nc, cnonce: p.cnonce, qop: p.qop,
 	}
+	// Check the length first: hex.Decode must not write past responseBuf.
+	if len(p.response) != 2*alg.size {
+		return nil, malformed("response is not %d hex digits", 2*alg.size)
+	}
+	if _, err := hex.Decode(c.responseBuf[:], []byte(p.response)); err != nil {
+		return nil, malformed("response is not %d hex digits", 2*alg.size)
+	}
+	c.response = c.responseBuf[:alg.size]
 	expires, err := d.minter.verify(p.nonce)
 	switch {
 	case errors.Is(err, errNonceExpired):
@@ -395,7 +399,8 @@ func (d *Digest) hashBody(r *http.Request, alg *digestAlgorithm) (string, error)
 		body = b
 		r.Body = io.NopCloser(bytes.NewReader(b))
 	}
-	return hex.EncodeToString(alg.sum(body)), nil
+	var sum [64]byte
+	return hex.EncodeToString(alg.sum(sum[:0], body)), nil
 }
 
 // uriMatches reports whether the uri directive names the request-target:
@@ -449,8 +454,16 @@ func (d *Digest) FinishLogin(ctx context.Context, w http.ResponseWriter, _ *http
 	if !fresh {
 		return fmt.Errorf("nonce-count %s already used: %w", c.nc, ErrStaleNonce)
 	}
-	if rsp := c.rspauth(); rsp != "" {
-		w.Header().Set("Authentication-Info", `rspauth="`+rsp+`", qop=`+c.qop+`, nc=`+c.nc+`, cnonce=`+quote(c.cnonce))
+	var buf [512]byte
+	info := append(buf[:0], `rspauth="`...)
+	if info, ok := c.appendRspauth(info); ok {
+		info = append(info, `", qop=`...)
+		info = append(info, c.qop...)
+		info = append(info, ", nc="...)
+		info = append(info, c.nc...)
+		info = append(info, ", cnonce="...)
+		info = append(info, quote(c.cnonce)...)
+		w.Header()["Authentication-Info"] = []string{string(info)}
 	}
 	return nil
 }

@@ -19,16 +19,31 @@ type digestAlgorithm struct {
 	base string // cred.AlgorithmSHA256
 	sess bool
 	size int // digest size in bytes
-	sum  func([]byte) []byte
+}
+
+// sum appends H(data) to dst. Static calls (no func values) let the
+// compiler keep every buffer on the stack.
+func (a *digestAlgorithm) sum(dst, data []byte) []byte {
+	switch a.base {
+	case cred.AlgorithmSHA512_256:
+		s := sha512.Sum512_256(data)
+		return append(dst, s[:]...)
+	case cred.AlgorithmSHA256:
+		s := sha256.Sum256(data)
+		return append(dst, s[:]...)
+	default:
+		s := md5.Sum(data)
+		return append(dst, s[:]...)
+	}
 }
 
 var digestAlgorithms = []*digestAlgorithm{
-	{name: "SHA-512-256", base: cred.AlgorithmSHA512_256, size: sha512.Size256, sum: func(b []byte) []byte { s := sha512.Sum512_256(b); return s[:] }},
-	{name: "SHA-512-256-sess", base: cred.AlgorithmSHA512_256, sess: true, size: sha512.Size256, sum: func(b []byte) []byte { s := sha512.Sum512_256(b); return s[:] }},
-	{name: "SHA-256", base: cred.AlgorithmSHA256, size: sha256.Size, sum: func(b []byte) []byte { s := sha256.Sum256(b); return s[:] }},
-	{name: "SHA-256-sess", base: cred.AlgorithmSHA256, sess: true, size: sha256.Size, sum: func(b []byte) []byte { s := sha256.Sum256(b); return s[:] }},
-	{name: "MD5", base: cred.AlgorithmMD5, size: md5.Size, sum: func(b []byte) []byte { s := md5.Sum(b); return s[:] }},
-	{name: "MD5-sess", base: cred.AlgorithmMD5, sess: true, size: md5.Size, sum: func(b []byte) []byte { s := md5.Sum(b); return s[:] }},
+	{name: "SHA-512-256", base: cred.AlgorithmSHA512_256, size: sha512.Size256},
+	{name: "SHA-512-256-sess", base: cred.AlgorithmSHA512_256, sess: true, size: sha512.Size256},
+	{name: "SHA-256", base: cred.AlgorithmSHA256, size: sha256.Size},
+	{name: "SHA-256-sess", base: cred.AlgorithmSHA256, sess: true, size: sha256.Size},
+	{name: "MD5", base: cred.AlgorithmMD5, size: md5.Size},
+	{name: "MD5-sess", base: cred.AlgorithmMD5, sess: true, size: md5.Size},
 }
 
 // strength orders algorithms strongest first, for challenges.
@@ -52,21 +67,28 @@ func lookupAlgorithm(name string) *digestAlgorithm {
 	return nil
 }
 
-// hexHash returns the lower-case hex hash of the parts joined by ':'.
-func (a *digestAlgorithm) hexHash(parts ...string) string {
-	return hex.EncodeToString(a.rawHash(parts...))
-}
-
-func (a *digestAlgorithm) rawHash(parts ...string) []byte {
-	var stack [256]byte
-	buf := stack[:0]
+// joined appends the parts joined by ':' to dst.
+func joined(dst []byte, parts ...string) []byte {
 	for i, p := range parts {
 		if i > 0 {
-			buf = append(buf, ':')
+			dst = append(dst, ':')
 		}
-		buf = append(buf, p...)
+		dst = append(dst, p...)
 	}
-	return a.sum(buf)
+	return dst
+}
+
+// appendHex appends the lower-case hex of H(data) to dst.
+func (a *digestAlgorithm) appendHex(dst, data []byte) []byte {
+	var sum [64]byte
+	return hex.AppendEncode(dst, a.sum(sum[:0], data))
+}
+
+// hexHash returns the lower-case hex hash of the parts joined by ':'.
+func (a *digestAlgorithm) hexHash(parts ...string) string {
+	var in [256]byte
+	var out [128]byte
+	return string(a.appendHex(out[:0], joined(in[:0], parts...)))
 }
 
 // DigestCredentials are the credentials of an HTTP Digest response (RFC 7616,
@@ -75,22 +97,23 @@ func (a *digestAlgorithm) rawHash(parts ...string) []byte {
 // (the checker supplies a stored HA1), and never reveal the response or any
 // hash when printed.
 type DigestCredentials struct {
-	username   string
-	realm      string
-	alg        *digestAlgorithm
-	method     string
-	uri        string
-	nonce      string
-	nc         string // eight hex digits, as sent
-	ncValue    uint64
-	cnonce     string
-	qop        string
-	bodyHash   string // hex H(entity-body), for qop=auth-int
-	response   []byte // decoded from hex
-	userhash   bool
-	expires    int64  // nonce expiry, Unix nanoseconds
-	stale      bool   // nonce genuine but expired
-	sessionHA1 string // set by a successful check; keys rspauth
+	username    string
+	realm       string
+	alg         *digestAlgorithm
+	method      string
+	uri         string
+	nonce       string
+	nc          string // eight hex digits, as sent
+	ncValue     uint64
+	cnonce      string
+	qop         string
+	bodyHash    string // hex H(entity-body), for qop=auth-int
+	response    []byte // decoded from hex, in responseBuf
+	responseBuf [64]byte
+	userhash    bool
+	expires     int64  // nonce expiry, Unix nanoseconds
+	stale       bool   // nonce genuine but expired
+	sessionHA1  string // set by a successful check; keys rspauth
 }
 
 // Username returns the user name (resolved from the userhash, if one was
@@ -118,42 +141,61 @@ func (c *DigestCredentials) CheckPassword(password string) bool {
 // CheckHash reports, comparing in constant time, whether the client's
 // response matches the stored HA1 = H(username:realm:password), given as hex.
 func (c *DigestCredentials) CheckHash(ha1 string) bool {
-	if len(ha1) != 2*c.alg.size {
+	a := c.alg
+	if len(ha1) != 2*a.size {
 		return false
 	}
-	ha1 = strings.ToLower(ha1)
-	if c.alg.sess {
-		ha1 = c.alg.hexHash(ha1, c.nonce, c.cnonce)
+	var inBuf [512]byte
+	var ha1Buf, ha2Buf [128]byte
+	key := append(ha1Buf[:0], ha1...)
+	for i, ch := range key {
+		if 'A' <= ch && ch <= 'F' {
+			key[i] = ch + ('a' - 'A')
+		}
 	}
-	var ha2 string
+	if a.sess {
+		in := joined(append(inBuf[:0], key...), "", c.nonce, c.cnonce)
+		key = a.appendHex(ha1Buf[:0], in)
+	}
+	in := joined(inBuf[:0], c.method, c.uri)
 	if c.qop == "auth-int" {
-		ha2 = c.alg.hexHash(c.method, c.uri, c.bodyHash)
-	} else {
-		ha2 = c.alg.hexHash(c.method, c.uri)
+		in = joined(in, "", c.bodyHash)
 	}
-	var got []byte
+	ha2 := a.appendHex(ha2Buf[:0], in)
+	in = append(inBuf[:0], key...)
 	if c.qop == "" {
-		got = c.alg.rawHash(ha1, c.nonce, ha2)
+		in = joined(in, "", c.nonce)
 	} else {
-		got = c.alg.rawHash(ha1, c.nonce, c.nc, c.cnonce, c.qop, ha2)
+		in = joined(in, "", c.nonce, c.nc, c.cnonce, c.qop)
 	}
-	if subtle.ConstantTimeCompare(got, c.response) != 1 {
+	in = append(append(in, ':'), ha2...)
+	var sum [64]byte
+	if subtle.ConstantTimeCompare(a.sum(sum[:0], in), c.response) != 1 {
 		return false
 	}
-	c.sessionHA1 = ha1
+	c.sessionHA1 = string(key)
 	return true
 }
 
-// rspauth returns the Authentication-Info response digest, which proves to
-// the client that the server knows its secret too; "" before a successful
-// check. For qop=auth-int it would need the response body, so it is only
-// computed for qop=auth.
-func (c *DigestCredentials) rspauth() string {
+// appendRspauth appends the Authentication-Info response digest, which
+// proves to the client that the server knows its secret too, and reports
+// false before a successful check. For qop=auth-int it would need the
+// response body, so it is only computed for qop=auth.
+func (c *DigestCredentials) appendRspauth(dst []byte) ([]byte, bool) {
 	if c.sessionHA1 == "" || c.qop != "auth" {
-		return ""
+		return dst, false
 	}
-	ha2 := c.alg.hexHash("", c.uri)
-	return c.alg.hexHash(c.sessionHA1, c.nonce, c.nc, c.cnonce, c.qop, ha2)
+	var in [512]byte
+	var ha2 [128]byte
+	h := c.alg.appendHex(ha2[:0], joined(in[:0], "", c.uri))
+	data := append(joined(in[:0], c.sessionHA1, c.nonce, c.nc, c.cnonce, c.qop), ':')
+	return c.alg.appendHex(dst, append(data, h...)), true
+}
+
+// rspauth returns appendRspauth's digest as a string, "" if none.
+func (c *DigestCredentials) rspauth() string {
+	b, _ := c.appendRspauth(nil)
+	return string(b)
 }
 
 // String never shows the response or a hash, so credentials are safe to log.

@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"hash"
+	"sync"
 	"time"
 )
 
@@ -31,16 +33,22 @@ type nonceMinter struct {
 	realm    string
 	lifetime time.Duration
 	now      func() time.Time
+	macs     sync.Pool // of hash.Hash: HMAC-SHA-256 under key
 }
 
 func (m *nonceMinter) tag(dst, issuedAndRandom []byte) {
-	mac := hmac.New(sha256.New, m.key)
+	mac, ok := m.macs.Get().(hash.Hash)
+	if !ok {
+		mac = hmac.New(sha256.New, m.key)
+	}
+	mac.Reset()
 	mac.Write([]byte("gocred digest nonce\x00"))
 	mac.Write([]byte(m.realm))
 	mac.Write([]byte{0})
 	mac.Write(issuedAndRandom)
 	var sum [sha256.Size]byte
 	copy(dst, mac.Sum(sum[:0]))
+	m.macs.Put(mac)
 }
 
 // mint returns a fresh nonce.
