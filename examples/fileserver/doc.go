@@ -28,7 +28,9 @@
 //     address, outcome; never a password).
 //
 // HTTP offers Digest (when the store can verify it: an htpasswd file's one-way
-// hashes cannot) and Basic challenges. FTP reads and writes; a file uploaded
+// hashes cannot, so with only -htpasswd it offers Basic alone, and says so)
+// and Basic challenges. Browsers answer Digest when it is offered, so with both
+// files, users missing from the htdigest file log in over Basic or FTP only. FTP reads and writes; a file uploaded
 // over FTP is served over HTTP at once. An empty -http or -ftp turns that
 // protocol off. Without -root, a copy of the small demo folder embedded in the
 // program is served from a temporary directory, removed at exit.

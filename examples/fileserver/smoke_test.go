@@ -248,6 +248,25 @@ func TestFileserver(t *testing.T) {
 		}
 	})
 
+	t.Run("a user added with htpasswd while it runs can log in without a restart", func(t *testing.T) {
+		time.Sleep(1100 * time.Millisecond) // the file's modification time must change
+		exampletest.Htpasswd(t, "-b", "-B", "-C", "5", htpasswd, "newcomer", "newcomer-pw")
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			r := exampletest.Curl(t, "ftp://newcomer:newcomer-pw@"+s.ftp+"/hello.txt")
+			if r.Code == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the new user still cannot log in: curl exit %d", r.Code)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		if r := exampletest.Curl(t, "-u", "newcomer:newcomer-pw", s.http+"/hello.txt"); r.Status != "200" {
+			t.Errorf("HTTP: status %s", r.Status)
+		}
+	})
+
 	t.Run("failed logins over HTTP and FTP count together in one throttle", func(t *testing.T) {
 		// The default policy locks a user name out after 10 failures.
 		for i := range 5 {
@@ -287,7 +306,7 @@ func TestFileserver(t *testing.T) {
 				t.Errorf("the log contains %s's password", u.name)
 			}
 		}
-		for _, pw := range []string{digestUser.password, "guess", "nope"} {
+		for _, pw := range []string{digestUser.password, "guess", "nope", "newcomer-pw"} {
 			if strings.Contains(out, pw) {
 				t.Errorf("the log contains the password %q", pw)
 			}

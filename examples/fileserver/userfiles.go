@@ -33,5 +33,11 @@ func loadUserFiles(c config, log *slog.Logger) (userFiles, error) {
 			"serves", "HTTP Digest, HTTP Basic and FTP")
 		f.stores = append(f.stores, h)
 	}
+	if c.htpasswd != "" && c.htdigest != "" {
+		// Browsers answer Digest when it is offered, and a user known only
+		// to the htpasswd file has no HA1 to check a Digest response with.
+		log.Warn("users only in the -htpasswd file cannot log in with HTTP Digest, which browsers prefer; " +
+			"add them to the -htdigest file too, or they must use Basic (curl --basic) or FTP")
+	}
 	return f, nil
 }
