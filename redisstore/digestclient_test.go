@@ -13,10 +13,10 @@ import (
 // digestClient builds RFC 7616 Authorization headers (SHA-256, qop=auth),
 // as a browser does, written from the RFC rather than from httpauth.
 type digestClient struct {
-	user, password      string
+	user, password       string
 	realm, nonce, opaque string
-	cnonce              string
-	nc                  uint32
+	cnonce               string
+	nc                   uint32
 }
 
 var authParam = regexp.MustCompile(`([a-zA-Z0-9_-]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))`)
