@@ -36,6 +36,9 @@ func (b *Basic) CredentialType() reflect.Type { return reflect.TypeFor[*cred.Pas
 // Challenges returns `Basic realm="...", charset="UTF-8"`.
 func (b *Basic) Challenges(*http.Request, error) []string { return b.challenge }
 
+// basicEncoding is built once: Strict returns a new Encoding each call.
+var basicEncoding = base64.StdEncoding.Strict()
+
 var errBasicRefused = fmt.Errorf("httpauth: malformed Basic credentials: %w", cred.ErrUnauthorizedLogin)
 
 // Decode parses a token68 of strict base64 holding "user:password", split at
@@ -57,7 +60,7 @@ func parseBasic(params string) (user, pass string, err error) {
 	if token == "" || strings.ContainsAny(token, " \t,\r\n") {
 		return "", "", errBasicRefused
 	}
-	raw, err := base64.StdEncoding.Strict().DecodeString(token)
+	raw, err := basicEncoding.DecodeString(token)
 	if err != nil {
 		return "", "", errBasicRefused
 	}

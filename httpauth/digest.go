@@ -328,7 +328,8 @@ func (d *Digest) Decode(r *http.Request, params string) (cred.Credentials, error
 	if len(p.response) != 2*alg.size {
 		return nil, malformed("response is not %d hex digits", 2*alg.size)
 	}
-	if _, err := hex.Decode(c.responseBuf[:], []byte(p.response)); err != nil {
+	var hexBuf [128]byte
+	if _, err := hex.Decode(c.responseBuf[:], append(hexBuf[:0], p.response...)); err != nil {
 		return nil, malformed("response is not %d hex digits", 2*alg.size)
 	}
 	c.response = c.responseBuf[:alg.size]

@@ -113,7 +113,8 @@ type DigestCredentials struct {
 	userhash    bool
 	expires     int64  // nonce expiry, Unix nanoseconds
 	stale       bool   // nonce genuine but expired
-	sessionHA1  string // set by a successful check; keys rspauth
+	sessionHA1  []byte // hex, in sessionBuf; set by a successful check; keys rspauth
+	sessionBuf  [128]byte
 }
 
 // Username returns the user name (resolved from the userhash, if one was
@@ -135,19 +136,29 @@ func (c *DigestCredentials) WireAlgorithm() string { return c.alg.name }
 // CheckPassword reports whether the client's response was computed with
 // password.
 func (c *DigestCredentials) CheckPassword(password string) bool {
-	return c.CheckHash(c.alg.hexHash(c.username, c.realm, password))
+	var in [512]byte
+	var ha1 [128]byte
+	return c.checkHA1(c.alg.appendHex(ha1[:0], joined(in[:0], c.username, c.realm, password)))
 }
 
 // CheckHash reports, comparing in constant time, whether the client's
 // response matches the stored HA1 = H(username:realm:password), given as hex.
 func (c *DigestCredentials) CheckHash(ha1 string) bool {
+	var buf [128]byte
+	if len(ha1) > len(buf) {
+		return false
+	}
+	return c.checkHA1(append(buf[:0], ha1...))
+}
+
+// checkHA1 is CheckHash for an HA1 in a buffer it may modify.
+func (c *DigestCredentials) checkHA1(key []byte) bool {
 	a := c.alg
-	if len(ha1) != 2*a.size {
+	if len(key) != 2*a.size {
 		return false
 	}
 	var inBuf [512]byte
 	var ha1Buf, ha2Buf [128]byte
-	key := append(ha1Buf[:0], ha1...)
 	for i, ch := range key {
 		if 'A' <= ch && ch <= 'F' {
 			key[i] = ch + ('a' - 'A')
@@ -173,7 +184,7 @@ func (c *DigestCredentials) CheckHash(ha1 string) bool {
 	if subtle.ConstantTimeCompare(a.sum(sum[:0], in), c.response) != 1 {
 		return false
 	}
-	c.sessionHA1 = string(key)
+	c.sessionHA1 = append(c.sessionBuf[:0], key...)
 	return true
 }
 
@@ -182,13 +193,13 @@ func (c *DigestCredentials) CheckHash(ha1 string) bool {
 // false before a successful check. For qop=auth-int it would need the
 // response body, so it is only computed for qop=auth.
 func (c *DigestCredentials) appendRspauth(dst []byte) ([]byte, bool) {
-	if c.sessionHA1 == "" || c.qop != "auth" {
+	if c.sessionHA1 == nil || c.qop != "auth" {
 		return dst, false
 	}
 	var in [512]byte
 	var ha2 [128]byte
 	h := c.alg.appendHex(ha2[:0], joined(in[:0], "", c.uri))
-	data := append(joined(in[:0], c.sessionHA1, c.nonce, c.nc, c.cnonce, c.qop), ':')
+	data := append(joined(append(in[:0], c.sessionHA1...), "", c.nonce, c.nc, c.cnonce, c.qop), ':')
 	return c.alg.appendHex(dst, append(data, h...)), true
 }
 

@@ -22,6 +22,9 @@ const (
 	nonceLen    = (nonceRawLen*8 + 5) / 6 // unpadded base64
 )
 
+// nonceEncoding is built once: Strict returns a new Encoding each call.
+var nonceEncoding = base64.RawURLEncoding.Strict()
+
 var (
 	errNonceInvalid = errors.New("nonce not issued by this server")
 	errNonceExpired = errors.New("nonce expired")
@@ -68,7 +71,8 @@ func (m *nonceMinter) verify(nonce string) (expires time.Time, err error) {
 		return time.Time{}, errNonceInvalid
 	}
 	var raw [nonceRawLen]byte
-	if n, err := base64.RawURLEncoding.Strict().Decode(raw[:], []byte(nonce)); err != nil || n != nonceRawLen {
+	var src [nonceLen]byte
+	if n, err := nonceEncoding.Decode(raw[:], append(src[:0], nonce...)); err != nil || n != nonceRawLen {
 		return time.Time{}, errNonceInvalid
 	}
 	var want [16]byte
