@@ -27,6 +27,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("fileserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: fileserver [flags]\n\n"+
+			"Serves a folder over HTTP (Basic and Digest) and FTP to the users of one\n"+
+			"password store. With no -htpasswd or -htdigest it runs on demo users.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&c.httpAddr, "http", "127.0.0.1:8080", "HTTP listen `address`; empty turns HTTP off")
 	fs.StringVar(&c.ftpAddr, "ftp", "127.0.0.1:2121", "FTP listen `address`; empty turns FTP off")
 	fs.StringVar(&c.root, "root", "", "`folder` to serve (default: a temporary copy of the built-in demo folder)")
