@@ -162,7 +162,7 @@ func TestDigestUserhash(t *testing.T) {
 }
 
 func TestDigestOffersOnlyWhatCheckersVerify(t *testing.T) {
-	md5Store := &ha1Checker{alg: cred.AlgorithmMD5, ha1s: map[string]string{"Mufasa": lookupAlgorithm("MD5").hexHash("Mufasa", "testrealm@host.com", "Circle Of Life")}}
+	md5Store := htdigestChecker(t, "testrealm@host.com", map[string]string{"Mufasa": "Circle Of Life"})
 	tests := []struct {
 		name     string
 		checkers []cred.Checker
@@ -185,7 +185,7 @@ func TestDigestOffersOnlyWhatCheckersVerify(t *testing.T) {
 	}
 	t.Run("asking an MD5-only store for SHA-256 alone fails at construction", func(t *testing.T) {
 		p := newPortal(t, &recordingRealm{}, md5Store)
-		if _, err := NewDigest(p, DigestOptions{Realm: "r", Algorithms: []string{"SHA-256"}}); err == nil {
+		if _, err := NewDigest(p, DigestOptions{Realm: "testrealm@host.com", Algorithms: []string{"SHA-256"}}); err == nil {
 			t.Fatal("no error")
 		}
 	})

@@ -165,6 +165,15 @@ func TestCurlDigest(t *testing.T) {
 			}
 		})
 	}
+	t.Run("curl --digest logs in against an htdigest file, which gets MD5 only", func(t *testing.T) {
+		store := htdigestChecker(t, "gocred interop", map[string]string{"Mufasa": "Circle Of Life"})
+		m := interopMiddleware(t, DigestOptions{}, store)
+		srv := newInteropServer(t, m)
+		out := run(t, curl, "-sS", "--digest", "-u", "Mufasa:Circle Of Life", "-w", "\n%{http_code}", srv.URL+"/")
+		if out != "user \"Mufasa\"\n200" {
+			t.Fatalf("curl printed %q; server saw %+v", out, srv.requests())
+		}
+	})
 	t.Run("curl --digest with a wrong password gets 401", func(t *testing.T) {
 		srv := newInteropServer(t, interopMiddleware(t, DigestOptions{}))
 		out := run(t, curl, "-sS", "-o", "/dev/null", "--digest", "-u", "Mufasa:wrong", "-w", "%{http_code}", srv.URL+"/")

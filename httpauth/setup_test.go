@@ -2,8 +2,13 @@ package httpauth
 
 import (
 	"context"
+	"crypto/md5"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,26 +23,24 @@ func plaintextChecker(users map[string]string) *checkers.InsecurePlaintext {
 	return checkers.NewInsecurePlaintext(users)
 }
 
-// ha1Checker is an htdigest-like store: HA1s for one algorithm only.
-type ha1Checker struct {
-	alg  string
-	ha1s map[string]string // user -> hex HA1
-}
-
-func (c *ha1Checker) CredentialInterfaces() []reflect.Type {
-	return []reflect.Type{cred.UsernameDigestHashType}
-}
-
-func (c *ha1Checker) RequestAvatarID(_ context.Context, creds cred.Credentials, _ cred.Mind) (cred.AvatarID, error) {
-	d := creds.(cred.UsernameDigestHash)
-	ha1, ok := c.ha1s[d.Username()]
-	if ok && d.Algorithm() == c.alg && d.CheckHash(ha1) {
-		return cred.UserID(d.Username()), nil
+// htdigestChecker writes an Apache htdigest file (MD5 HA1s) for realm and
+// loads it with checkers.NewHtdigest.
+func htdigestChecker(t testing.TB, realm string, users map[string]string) *checkers.Htdigest {
+	t.Helper()
+	var b strings.Builder
+	for u, pw := range users {
+		fmt.Fprintf(&b, "%s:%s:%x\n", u, realm, md5.Sum([]byte(u+":"+realm+":"+pw)))
 	}
-	return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+	path := filepath.Join(t.TempDir(), "users.htdigest")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h, err := checkers.NewHtdigest(path, realm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
-
-func (c *ha1Checker) DigestAlgorithms(string) []string { return []string{c.alg} }
 
 // anonymousChecker admits cred.Anonymous.
 var anonymousChecker = cred.NewCheckerFunc(func(context.Context, cred.Credentials, cred.Mind) (cred.AvatarID, error) {
