@@ -63,7 +63,11 @@ type DigestOptions struct {
 //     not offered gets 401 with fresh challenges.
 //   - Broken syntax, duplicate or missing parameters, a uri directive that
 //     is not the request-target, or an unknown qop get 400.
-//   - A successful qop=auth response gets Authentication-Info with rspauth.
+//   - A successful qop=auth response gets Authentication-Info with rspauth;
+//     qop=auth-int gets none, since rspauth would cover the response body.
+//   - For qop=auth-int the request body is read (up to MaxBodyBytes, else
+//     413) and handed on to the handler unchanged.
+//   - A NonceStore error fails closed: 500.
 type Digest struct {
 	realm      string
 	offered    []*digestAlgorithm

@@ -38,6 +38,8 @@ type CredentialFactory interface {
 // the avatar serves the request. Digest uses it for replay protection and
 // Authentication-Info. Errors are classified as for Decode.
 type LoginFinisher interface {
+	// FinishLogin approves a login the portal accepted, before the avatar
+	// serves r; an error refuses it and the session is logged out.
 	FinishLogin(ctx context.Context, w http.ResponseWriter, r *http.Request, creds cred.Credentials) error
 }
 

@@ -99,7 +99,8 @@ func (m *Middleware) Handler() http.Handler {
 
 // Wrap returns a handler that logs in and then calls next with the avatar ID
 // and avatar in the request's context (see AvatarIDFrom, AvatarFrom). The
-// realm is asked for any avatar; use WrapFor to ask for specific
+// realm is asked for an avatar of interface any (reflect.TypeFor[any](), as
+// realms.NewStaticOf[any] answers); use WrapFor to ask for specific
 // interfaces.
 func (m *Middleware) Wrap(next http.Handler) http.Handler { return m.WrapFor(next, anyType) }
 
