@@ -26,7 +26,7 @@ type backend struct {
 	name    string
 	dialect sqlchecker.Dialect
 	// open returns a fresh, empty database with the schema created.
-	open func(t *testing.T) *sql.DB
+	open func(t testing.TB) *sql.DB
 }
 
 // needServer skips a test that needs an outside server, loudly, when run
@@ -60,7 +60,7 @@ func forEachBackend(t *testing.T, f func(t *testing.T, b backend, db *sql.DB)) {
 	}
 }
 
-func openSQLite(t *testing.T) *sql.DB {
+func openSQLite(t testing.TB) *sql.DB {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "users.db")
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)")
@@ -74,7 +74,7 @@ func openSQLite(t *testing.T) *sql.DB {
 	return db
 }
 
-func openPostgres(t *testing.T) *sql.DB {
+func openPostgres(t testing.TB) *sql.DB {
 	t.Helper()
 	dsn := os.Getenv("GOCRED_POSTGRES_DSN")
 	if dsn == "" {
@@ -85,7 +85,7 @@ func openPostgres(t *testing.T) *sql.DB {
 
 // freshPostgresDB creates a database of its own on the server dsn points
 // at, so tests do not see each other's users, and drops it at the end.
-func freshPostgresDB(t *testing.T, dsn string) *sql.DB {
+func freshPostgresDB(t testing.TB, dsn string) *sql.DB {
 	t.Helper()
 	ctx := context.Background()
 	admin, err := sql.Open("pgx", dsn)
