@@ -1,0 +1,97 @@
+package checkers
+
+import (
+	"context"
+	"slices"
+
+	"github.com/gocred/gocred/cred"
+)
+
+// allDigestAlgorithms are the base algorithms a store of plaintext passwords
+// can verify.
+var allDigestAlgorithms = []string{cred.AlgorithmMD5, cred.AlgorithmSHA256, cred.AlgorithmSHA512_256}
+
+// digestAlgorithmsOf reports the Digest base algorithms checker c can verify
+// in realm: all if it handles cred.UsernameHashedPassword (it holds
+// plaintexts), what its DigestAlgorithms says if it has that method, none if
+// it handles no Digest interface. Decorators use it so that a protocol
+// looking at a wrapped htdigest store still learns it holds MD5 HA1s only.
+func digestAlgorithmsOf(c cred.Checker, realm string) []string {
+	ifaces := c.CredentialInterfaces()
+	if slices.Contains(ifaces, cred.UsernameHashedPasswordType) {
+		return slices.Clone(allDigestAlgorithms)
+	}
+	if !slices.Contains(ifaces, cred.UsernameDigestHashType) {
+		return nil
+	}
+	if da, ok := c.(cred.DigestAlgorithmer); ok {
+		return da.DigestAlgorithms(realm)
+	}
+	return slices.Clone(allDigestAlgorithms)
+}
+
+// resolveUserHashOf asks c to resolve a Digest userhash if it can.
+func resolveUserHashOf(ctx context.Context, c cred.Checker, realm, algorithm, userhash string) (string, bool) {
+	if r, ok := c.(cred.UserHashResolver); ok {
+		return r.ResolveUserHash(ctx, realm, algorithm, userhash)
+	}
+	return "", false
+}
+
+// DigestAlgorithms reports what the inner checker can verify.
+func (c *Cache) DigestAlgorithms(realm string) []string { return digestAlgorithmsOf(c.inner, realm) }
+
+// DigestAlgorithms reports what the inner checker can verify.
+func (l *Limit) DigestAlgorithms(realm string) []string { return digestAlgorithmsOf(l.inner, realm) }
+
+// DigestAlgorithms reports what the inner checker can verify.
+func (t *Throttle) DigestAlgorithms(realm string) []string { return digestAlgorithmsOf(t.inner, realm) }
+
+// DigestAlgorithms reports the union of what the members can verify.
+func (c *Chain) DigestAlgorithms(realm string) []string {
+	var algs []string
+	for _, m := range c.members {
+		for _, a := range digestAlgorithmsOf(m, realm) {
+			if !slices.Contains(algs, a) {
+				algs = append(algs, a)
+			}
+		}
+	}
+	return algs
+}
+
+// ResolveUserHash asks the inner checker.
+func (c *Cache) ResolveUserHash(ctx context.Context, realm, algorithm, userhash string) (string, bool) {
+	return resolveUserHashOf(ctx, c.inner, realm, algorithm, userhash)
+}
+
+// ResolveUserHash asks the inner checker.
+func (l *Limit) ResolveUserHash(ctx context.Context, realm, algorithm, userhash string) (string, bool) {
+	return resolveUserHashOf(ctx, l.inner, realm, algorithm, userhash)
+}
+
+// ResolveUserHash asks the inner checker.
+func (t *Throttle) ResolveUserHash(ctx context.Context, realm, algorithm, userhash string) (string, bool) {
+	return resolveUserHashOf(ctx, t.inner, realm, algorithm, userhash)
+}
+
+// ResolveUserHash asks each member in turn.
+func (c *Chain) ResolveUserHash(ctx context.Context, realm, algorithm, userhash string) (string, bool) {
+	for _, m := range c.members {
+		if name, ok := resolveUserHashOf(ctx, m, realm, algorithm, userhash); ok {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+var (
+	_ cred.DigestAlgorithmer = (*Cache)(nil)
+	_ cred.DigestAlgorithmer = (*Limit)(nil)
+	_ cred.DigestAlgorithmer = (*Throttle)(nil)
+	_ cred.DigestAlgorithmer = (*Chain)(nil)
+	_ cred.UserHashResolver  = (*Cache)(nil)
+	_ cred.UserHashResolver  = (*Limit)(nil)
+	_ cred.UserHashResolver  = (*Throttle)(nil)
+	_ cred.UserHashResolver  = (*Chain)(nil)
+)

@@ -1,0 +1,77 @@
+package checkers_test
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/gocred/gocred/checkers"
+	"github.com/gocred/gocred/cred"
+)
+
+func md5hex(s string) string {
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+func TestDecoratorsReportWhatTheirStoresCanVerifyForDigest(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "users.htdigest")
+	if err := os.WriteFile(path, []byte("alice:gocred:"+md5hex("alice:gocred:wonderland")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	htdigest, err := checkers.NewHtdigest(path, "gocred")
+	if err != nil {
+		t.Fatal(err)
+	}
+	memory := checkers.NewMemory(checkers.Bcrypt{Cost: 4})
+	plain := checkers.NewInsecurePlaintext(map[string]string{"bob": "builder"})
+	cache := func(c cred.Checker) cred.Checker {
+		cc, err := checkers.NewCache(c, checkers.CacheOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cc
+	}
+	throttle := func(c cred.Checker) cred.Checker {
+		return checkers.NewThrottle(c, checkers.NewMemoryThrottleStore(), checkers.ThrottlePolicy{})
+	}
+	all := []string{cred.AlgorithmMD5, cred.AlgorithmSHA256, cred.AlgorithmSHA512_256}
+	tests := []struct {
+		name    string
+		checker cred.Checker
+		realm   string
+		want    []string
+	}{
+		{"a throttled htdigest store offers MD5 only", throttle(checkers.NewLimit(htdigest, 2)), "gocred", []string{cred.AlgorithmMD5}},
+		{"a chain of a hash store and an htdigest store offers MD5 only", throttle(checkers.NewChain(checkers.NewLimit(memory, 2), htdigest)), "gocred", []string{cred.AlgorithmMD5}},
+		{"a cached chain keeps the htdigest store's answer", cache(checkers.NewChain(memory, htdigest)), "gocred", []string{cred.AlgorithmMD5}},
+		{"a wrapped plaintext store offers every algorithm", throttle(checkers.NewLimit(plain, 2)), "gocred", all},
+		{"a wrapped one-way hash store offers nothing", throttle(checkers.NewLimit(memory, 2)), "gocred", nil},
+		{"the htdigest store for another realm offers nothing", throttle(htdigest), "elsewhere", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.checker.(cred.DigestAlgorithmer).DigestAlgorithms(tt.realm)
+			slices.Sort(got)
+			want := slices.Clone(tt.want)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Fatalf("DigestAlgorithms = %v, want %v", got, want)
+			}
+		})
+	}
+	t.Run("a userhash is resolved through the decorators", func(t *testing.T) {
+		c := throttle(checkers.NewChain(checkers.NewLimit(memory, 2), htdigest)).(cred.UserHashResolver)
+		name, ok := c.ResolveUserHash(context.Background(), "gocred", cred.AlgorithmMD5, md5hex("alice:gocred"))
+		if !ok || name != "alice" {
+			t.Fatalf("ResolveUserHash = %q, %v", name, ok)
+		}
+		if _, ok := c.ResolveUserHash(context.Background(), "gocred", cred.AlgorithmMD5, md5hex("mallory:gocred")); ok {
+			t.Fatal("resolved an unknown user")
+		}
+	})
+}
