@@ -42,6 +42,9 @@ func TestAKnownUserWorksWithFiles(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(f.dir, "upload.txt")); err != nil || string(b) != "uploaded by alice\n" {
 		t.Errorf("after STOR the file on disk is %q, %v", b, err)
 	}
+	if fi, err := os.Stat(filepath.Join(f.dir, "upload.txt")); err != nil || fi.Mode().Perm()&0o133 != 0 {
+		t.Errorf("an uploaded file is executable or writable by others: %v, %v", fi.Mode(), err)
+	}
 
 	if err := c.MakeDir("new"); err != nil {
 		t.Errorf("MKD: %v", err)

@@ -3,6 +3,7 @@ package ftpauth
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"sync"
 
@@ -34,7 +35,7 @@ func NewServer(portal *cred.Portal, opts Options) (*Server, error) {
 		return nil, err
 	}
 	ftp := ftpserver.NewFtpServer(d)
-	ftp.Logger = d.log.With("component", "ftpserverlib")
+	ftp.Logger = slog.New(redactHandler{d.log.Handler()}).With("component", "ftpserverlib")
 	return &Server{driver: d, ftp: ftp}, nil
 }
 

@@ -105,8 +105,14 @@ func (f sessionFs) Open(name string) (afero.File, error) {
 	return f.open(name, func() (afero.File, error) { return f.Fs.Open(name) })
 }
 
+// uploadPerm is the mode of files created by uploads. ftpserverlib asks for
+// os.ModePerm (0777); an uploaded file should not be executable or writable
+// by others, so the driver asks for 0644 (less the process umask) instead.
+const uploadPerm os.FileMode = 0o644
+
 // OpenFile opens a file for a download or an upload.
 func (f sessionFs) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
+	perm &= uploadPerm
 	return f.open(name, func() (afero.File, error) { return f.Fs.OpenFile(name, flag, perm) })
 }
 
