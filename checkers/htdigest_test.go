@@ -26,7 +26,9 @@ func TestHtdigest(t *testing.T) {
 		t.Fatalf("Len = %d", h.Len())
 	}
 	up := cred.NewUsernamePassword
-	md5Digest := func(user, realm, pw string) cred.Credentials { return onlyDigestHash(cred.AlgorithmMD5, user, realm, pw) }
+	md5Digest := func(user, realm, pw string) cred.Credentials {
+		return onlyDigestHash(cred.AlgorithmMD5, user, realm, pw)
+	}
 	sess := newDigestCreds(cred.AlgorithmMD5, "alice", "gocred", "alice-secret")
 	sess.algorithm = "MD5-sess"
 	runCheckCases(t, h, []checkCase{
