@@ -28,7 +28,10 @@ type DigestOptions struct {
 	// Algorithms lists the algorithms to offer, from "MD5", "MD5-sess",
 	// "SHA-256", "SHA-256-sess", "SHA-512-256", "SHA-512-256-sess". The
 	// default is SHA-256 and MD5. Algorithms no registered checker can
-	// verify are left out; see Digest.Offered.
+	// verify are left out; see Digest.Offered. SHA-512-256 is not a
+	// default: it is offered first when offered, and curl 7.88 gives up on
+	// a first challenge whose algorithm it does not know instead of trying
+	// the next one.
 	Algorithms []string
 	// Qop lists the qop values to offer: "auth", "auth-int" (default both).
 	Qop []string

@@ -244,8 +244,8 @@ func TestPythonRequestsDigest(t *testing.T) {
 		}
 	})
 	t.Run("requests retries a stale nonce without asking for the password again", func(t *testing.T) {
-		srv := newInteropServer(t, interopMiddleware(t, DigestOptions{Algorithms: []string{"MD5"}, NonceLifetime: 700 * time.Millisecond}))
-		out := runRequests(t, srv.URL, "Mufasa", "Circle Of Life", time.Second, "/a", "/b")
+		srv := newInteropServer(t, interopMiddleware(t, DigestOptions{Algorithms: []string{"MD5"}, NonceLifetime: time.Second}))
+		out := runRequests(t, srv.URL, "Mufasa", "Circle Of Life", 1500*time.Millisecond, "/a", "/b")
 		if out != "200 user \"Mufasa\"\n200 user \"Mufasa\"\n" {
 			t.Fatalf("python printed %q", out)
 		}
