@@ -220,6 +220,12 @@ func TestDigestRefusals(t *testing.T) {
 		{"a uri that is not the request-target gets 400", func(c *digestClient) req {
 			return req{"GET", "/secret", c.header("GET", "/public", nil)}
 		}, 400, false},
+		{"a uri with another query gets 400", func(c *digestClient) req {
+			return req{"GET", "/a?user=bob", c.header("GET", "/a?user=alice", nil)}
+		}, 400, false},
+		{"an absolute-form uri naming the same path and query is accepted", func(c *digestClient) req {
+			return req{"GET", "/a?x=1", c.header("GET", "http://example.com/a?x=1", nil)}
+		}, 200, false},
 		{"a method other than the one hashed gets 401", func(c *digestClient) req {
 			return req{"DELETE", "/a", c.header("GET", "/a", nil)}
 		}, 401, false},
