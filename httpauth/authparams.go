@@ -154,6 +154,18 @@ func lowerASCII(s string) string {
 	return s
 }
 
+// appendQuoted appends s as an RFC 9110 quoted-string.
+func appendQuoted(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' || s[i] == '\\' {
+			dst = append(dst, '\\')
+		}
+		dst = append(dst, s[i])
+	}
+	return append(dst, '"')
+}
+
 // quote returns s as an RFC 9110 quoted-string, escaping '"' and '\'.
 func quote(s string) string {
 	if !strings.ContainsAny(s, `"\`) {

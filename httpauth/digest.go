@@ -470,7 +470,7 @@ func (d *Digest) FinishLogin(ctx context.Context, w http.ResponseWriter, _ *http
 		info = append(info, ", nc="...)
 		info = append(info, c.nc...)
 		info = append(info, ", cnonce="...)
-		info = append(info, quote(c.cnonce)...)
+		info = appendQuoted(info, c.cnonce)
 		w.Header()["Authentication-Info"] = []string{string(info)}
 	}
 	return nil

@@ -36,22 +36,28 @@ type nonceMinter struct {
 	realm    string
 	lifetime time.Duration
 	now      func() time.Time
-	macs     sync.Pool // of hash.Hash: HMAC-SHA-256 under key
+	macs     sync.Pool // of *nonceMAC
+}
+
+// nonceMAC is a pooled HMAC with buffers of its own, so tagging a nonce
+// allocates nothing.
+type nonceMAC struct {
+	mac hash.Hash
+	in  []byte // "gocred digest nonce" 0 realm 0 issued|random
+	sum [sha256.Size]byte
 }
 
 func (m *nonceMinter) tag(dst, issuedAndRandom []byte) {
-	mac, ok := m.macs.Get().(hash.Hash)
+	st, ok := m.macs.Get().(*nonceMAC)
 	if !ok {
-		mac = hmac.New(sha256.New, m.key)
+		st = &nonceMAC{mac: hmac.New(sha256.New, m.key)}
+		st.in = append(append(append([]byte("gocred digest nonce\x00"), m.realm...), 0), make([]byte, 16)...)
 	}
-	mac.Reset()
-	mac.Write([]byte("gocred digest nonce\x00"))
-	mac.Write([]byte(m.realm))
-	mac.Write([]byte{0})
-	mac.Write(issuedAndRandom)
-	var sum [sha256.Size]byte
-	copy(dst, mac.Sum(sum[:0]))
-	m.macs.Put(mac)
+	copy(st.in[len(st.in)-16:], issuedAndRandom)
+	st.mac.Reset()
+	st.mac.Write(st.in)
+	copy(dst, st.mac.Sum(st.sum[:0]))
+	m.macs.Put(st)
 }
 
 // mint returns a fresh nonce.
