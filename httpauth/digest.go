@@ -330,6 +330,7 @@ func (d *Digest) Decode(r *http.Request, params string) (cred.Credentials, error
 	c := &DigestCredentials{
 		realm: d.realm, alg: alg, method: r.Method, uri: p.uri, nonce: p.nonce,
 		nc: p.nc, ncValue: nc, cnonce: p.cnonce, qop: p.qop,
+		ctx: r.Context(), store: d.store,
 	}
 	// Check the length first: hex.Decode must not write past responseBuf.
 	if len(p.response) != 2*alg.size {
@@ -444,9 +445,12 @@ func decodeExtValue(v string) (string, bool) {
 }
 
 // FinishLogin runs after the portal accepted the response: it refuses an
-// expired nonce (stale=true), records the nonce-count (a repeat or lower
-// count is refused with stale=true; a store error fails closed), and adds
-// Authentication-Info.
+// expired nonce (stale=true), fails closed if the nonce store failed while
+// the response was checked, records the nonce-count if no check did (a
+// checker that accepted without verifying the response), and adds
+// Authentication-Info. A repeated or lower nonce-count was already refused
+// by the check itself, so the checker and any throttle around it saw a
+// failed login, not a success.
 func (d *Digest) FinishLogin(ctx context.Context, w http.ResponseWriter, _ *http.Request, creds cred.Credentials) error {
 	c, ok := creds.(*DigestCredentials)
 	if !ok {
@@ -455,11 +459,14 @@ func (d *Digest) FinishLogin(ctx context.Context, w http.ResponseWriter, _ *http
 	if c.stale {
 		return fmt.Errorf("nonce expired: %w", ErrStaleNonce)
 	}
-	fresh, err := d.store.Use(ctx, c.nonce, c.ncValue, time.Unix(0, c.expires))
-	if err != nil {
-		return fmt.Errorf("httpauth: nonce store failed: %w", err)
+	if !c.used {
+		c.ctx = ctx
+		c.recordNonceCount()
 	}
-	if !fresh {
+	if c.storeErr != nil {
+		return fmt.Errorf("httpauth: nonce store failed: %w", c.storeErr)
+	}
+	if c.replayed {
 		return fmt.Errorf("nonce-count %s already used: %w", c.nc, ErrStaleNonce)
 	}
 	var buf [512]byte

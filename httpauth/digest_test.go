@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gocred/gocred/checkers"
 	"github.com/gocred/gocred/cred"
 )
 
@@ -443,5 +444,29 @@ func TestDigestCredentialsNeverPrintSecrets(t *testing.T) {
 	}
 	if reflect.TypeFor[*DigestCredentials]() != (&Digest{}).CredentialType() {
 		t.Error("CredentialType is not *DigestCredentials")
+	}
+}
+
+// A replayed response is a failed login that a throttle counts: otherwise
+// one captured request, replayed between guesses, would reset the user's
+// failure count for ever.
+func TestDigestReplayCountsAsAFailedLogin(t *testing.T) {
+	throttle := checkers.NewThrottle(plaintextChecker(digestUsers), checkers.NewMemoryThrottleStore(),
+		checkers.ThrottlePolicy{MaxUserFailures: 3, MaxAddrFailures: -1})
+	f := newDigestFixture(t, DigestOptions{}, throttle)
+	c := f.client("SHA-256", "Mufasa")
+	captured := c.header("GET", "/", nil)
+	if w := f.do("GET", "/", captured, ""); w.Code != 200 {
+		t.Fatalf("the first use got %d", w.Code)
+	}
+	for i := range 3 {
+		w := f.do("GET", "/", captured, "")
+		if w.Code != 401 || challenges(t, w.Header())[0]["stale"] != "true" {
+			t.Fatalf("replay %d got %d %q, want 401 with stale=true", i+1, w.Code, w.Header().Values("WWW-Authenticate"))
+		}
+	}
+	c2 := f.client("SHA-256", "Mufasa")
+	if w := f.do("GET", "/", c2.header("GET", "/", nil), ""); w.Code != http.StatusTooManyRequests {
+		t.Fatalf("after three replays a fresh login got %d, want 429: replays were not counted as failures", w.Code)
 	}
 }

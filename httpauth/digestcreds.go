@@ -1,13 +1,17 @@
 package httpauth
 
 import (
+	"context"
 	"crypto/md5"
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gocred/gocred/cred"
 )
@@ -115,6 +119,16 @@ type DigestCredentials struct {
 	stale       bool   // nonce genuine but expired
 	sessionHA1  []byte // hex, in sessionBuf; set by a successful check; keys rspauth
 	sessionBuf  [128]byte
+
+	// The nonce-count is recorded as part of verifying the response, so a
+	// replayed request is a refusal that the checker (and a throttle
+	// around it) sees, not a success undone later. ctx is the request's,
+	// held for the length of its login only.
+	ctx      context.Context
+	store    NonceStore
+	used     bool  // the nonce-count was recorded (or refused) by a check
+	replayed bool  // the response was right but its nonce-count was used
+	storeErr error // the store failed; the login fails closed with 500
 }
 
 // Username returns the user name (resolved from the userhash, if one was
@@ -185,7 +199,38 @@ func (c *DigestCredentials) checkHA1(key []byte) bool {
 		return false
 	}
 	c.sessionHA1 = append(c.sessionBuf[:0], key...)
+	return c.recordNonceCount()
+}
+
+// recordNonceCount records the nonce-count of a verified response and
+// reports whether it is fresh. An expired nonce is not recorded (the login
+// ends with stale=true anyway). A store failure reports true so that it is
+// not counted as a wrong password; FinishLogin then fails the login closed.
+func (c *DigestCredentials) recordNonceCount() bool {
+	if c.store == nil || c.stale || c.used {
+		return !c.replayed
+	}
+	c.used = true
+	fresh, err := c.store.Use(c.ctx, c.nonce, c.ncValue, time.Unix(0, c.expires))
+	switch {
+	case err != nil:
+		c.storeErr = err
+		return true
+	case !fresh:
+		c.replayed = true
+		return false
+	}
 	return true
+}
+
+// explainRefusal turns the portal's refusal of a replayed response into
+// ErrStaleNonce, so the client gets stale=true and retries with a new
+// nonce.
+func (c *DigestCredentials) explainRefusal(err error) error {
+	if c.replayed && errors.Is(err, cred.ErrUnauthorizedLogin) && !errors.Is(err, cred.ErrThrottled) {
+		return fmt.Errorf("nonce-count %s already used: %w", c.nc, ErrStaleNonce)
+	}
+	return err
 }
 
 // appendRspauth appends the Authentication-Info response digest, which

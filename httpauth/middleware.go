@@ -169,6 +169,9 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 	}
 	s, err := m.portal.Login(r.Context(), creds, mind, ifaces...)
 	if err != nil {
+		if e, ok := creds.(refusalExplainer); ok {
+			err = e.explainRefusal(err)
+		}
 		m.refuse(w, r, factory, err)
 		return
 	}
@@ -252,6 +255,13 @@ func (m *Middleware) plain(w http.ResponseWriter, r *http.Request, code int, msg
 	h.Set("Content-Length", strconv.Itoa(len(msg)+1))
 	w.WriteHeader(code)
 	w.Write([]byte(msg + "\n"))
+}
+
+// refusalExplainer is implemented by credentials that know more about why
+// the portal refused them than the portal's error says (a replayed Digest
+// response).
+type refusalExplainer interface {
+	explainRefusal(err error) error
 }
 
 type sessionKey struct{}

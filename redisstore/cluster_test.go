@@ -222,8 +222,15 @@ func TestRedisStoppedAndRestarted(t *testing.T) {
 
 	srv.start() // empty: no persistence
 	t.Run("after the restart no header used before it is accepted again", func(t *testing.T) {
+		// A replay is a failed login that the shared throttle counts, so
+		// the throttled servers get one replay each, staying under the
+		// lockout; the server with the nonce store alone gets them all.
 		for i, h := range before {
-			for _, in := range []*instance{a, b, digestOnly} {
+			targets := []*instance{digestOnly}
+			if i < 2 {
+				targets = append(targets, []*instance{a, b}[i])
+			}
+			for _, in := range targets {
 				if resp, _ := get(t, in, h); resp.StatusCode == http.StatusOK {
 					t.Fatalf("header %d, accepted before the restart, was accepted again", i)
 				}
