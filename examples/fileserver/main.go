@@ -141,10 +141,10 @@ func run(c config, log *slog.Logger, stdout io.Writer) error {
 func newHTTPHandler(c config, portal *cred.Portal, u users, log *slog.Logger) (http.Handler, bool, error) {
 	var factories []httpauth.CredentialFactory
 	digestType := reflect.TypeFor[*httpauth.DigestCredentials]()
-	if len(u.digestAlgorithms) > 0 && portal.CheckCredentialType(digestType) == nil {
-		// The algorithms are the stores', passed explicitly: NewDigest
-		// cannot see through the throttle, cache and limit around them.
-		d, err := httpauth.NewDigest(portal, httpauth.DigestOptions{Realm: c.realm, Algorithms: u.digestAlgorithms})
+	if len(u.checker.DigestAlgorithms(c.realm)) > 0 && portal.CheckCredentialType(digestType) == nil {
+		// NewDigest offers only what the stores behind the decorators can
+		// verify: MD5 for an htdigest file, SHA-256 and MD5 for the demo.
+		d, err := httpauth.NewDigest(portal, httpauth.DigestOptions{Realm: c.realm})
 		if err != nil {
 			return nil, false, err
 		}

@@ -28,7 +28,6 @@ func loadUserFiles(c config, log *slog.Logger) (userFiles, error) {
 		if err != nil {
 			return f, fmt.Errorf("-htdigest: %w", err)
 		}
-		f.digestAlgorithms = h.DigestAlgorithms(c.realm)
 		log.Info("loaded users", "file", c.htdigest, "format", "htdigest", "realm", c.realm, "users", h.Len(),
 			"serves", "HTTP Digest, HTTP Basic and FTP")
 		f.stores = append(f.stores, h)

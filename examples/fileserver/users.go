@@ -17,18 +17,21 @@ var demoUsers = map[string]string{
 // users is the checker the flags describe, and what the HTTP side needs to
 // know about it.
 type users struct {
-	checker cred.Checker
-	// digestAlgorithms are the Digest algorithms the stores can verify;
-	// none means Digest cannot be offered (htpasswd hashes are one-way).
-	digestAlgorithms []string
-	demo             bool
+	// checker is the stores behind the decorators. Like every gocred
+	// decorator it reports which Digest algorithms the stores behind it
+	// can verify; none means Digest cannot be offered (htpasswd hashes are
+	// one-way).
+	checker interface {
+		cred.Checker
+		cred.DigestAlgorithmer
+	}
+	demo bool
 }
 
 // userFiles is what the -htpasswd and -htdigest files gave.
 type userFiles struct {
-	stores           []cred.Checker
-	hashLookup       bool     // some store can look up password hashes, for the cache
-	digestAlgorithms []string // what the stores can verify Digest responses with
+	stores     []cred.Checker
+	hashLookup bool // some store can look up password hashes, for the cache
 }
 
 // loadUsers opens the user files the flags name (or the demo store) and wraps
@@ -39,12 +42,10 @@ func loadUsers(c config, log *slog.Logger) (users, error) {
 		return users{}, err
 	}
 	stores := files.stores
-	u := users{digestAlgorithms: files.digestAlgorithms}
+	var u users
 	if len(stores) == 0 {
 		u.demo = true
 		stores = append(stores, checkers.NewInsecurePlaintext(demoUsers))
-		// A plaintext store can compute every HA1; offer the strongest first.
-		u.digestAlgorithms = []string{cred.AlgorithmSHA256, cred.AlgorithmMD5}
 		log.Warn("no -htpasswd or -htdigest: using the built-in DEMO users (alice/wonderland, bob/builder); never for real files")
 	}
 
@@ -67,7 +68,6 @@ func loadUsers(c config, log *slog.Logger) (users, error) {
 	// Outermost, ONE throttle for the one portal both protocols share, so
 	// failed logins count per user name and address across HTTP and FTP,
 	// and a locked-out guesser costs no hashing at all.
-	checker = checkers.NewThrottle(checker, checkers.NewMemoryThrottleStore(), checkers.ThrottlePolicy{})
-	u.checker = checker
+	u.checker = checkers.NewThrottle(checker, checkers.NewMemoryThrottleStore(), checkers.ThrottlePolicy{})
 	return u, nil
 }
