@@ -35,8 +35,9 @@ func NewStaticOf[A any](a A) *Static {
 	return NewStatic(reflect.TypeFor[A](), a)
 }
 
-// RequestAvatar returns the avatar if its interface is among ifaces, else an
-// *UnsupportedInterfaceError.
+// RequestAvatar returns the avatar if its interface is among ifaces, or as
+// an `any` if that is asked for (httpauth's Wrap asks for any avatar), else
+// an *UnsupportedInterfaceError.
 func (s *Static) RequestAvatar(ctx context.Context, id cred.AvatarID, mind cred.Mind, ifaces ...reflect.Type) (reflect.Type, any, func(), error) {
 	if s.Interface == nil {
 		return nil, nil, nil, errors.New("realms: Static has no Interface")
@@ -45,9 +46,14 @@ func (s *Static) RequestAvatar(ctx context.Context, id cred.AvatarID, mind cred.
 		return nil, nil, nil, fmt.Errorf("realms: Static avatar %T does not implement %s", s.Avatar, s.Interface)
 	}
 	if !slices.Contains(ifaces, s.Interface) {
+		if slices.Contains(ifaces, anyType) {
+			return anyType, s.Avatar, s.Logout, nil
+		}
 		return nil, nil, nil, &UnsupportedInterfaceError{Realm: "realms.Static", Asked: ifaces, Served: []reflect.Type{s.Interface}}
 	}
 	return s.Interface, s.Avatar, s.Logout, nil
 }
+
+var anyType = reflect.TypeFor[any]()
 
 var _ cred.Realm = (*Static)(nil)

@@ -17,19 +17,23 @@ var (
 	fsType      = reflect.TypeFor[afero.Fs]()
 	handlerType = reflect.TypeFor[http.Handler]()
 	stringerIf  = reflect.TypeFor[interface{ String() string }]()
+	anyIface    = reflect.TypeFor[any]()
 )
 
 func TestStaticAnswersOnlyItsInterface(t *testing.T) {
 	h := http.NotFoundHandler()
 	tests := []struct {
-		name    string
-		asked   []reflect.Type
-		wantErr bool
+		name      string
+		asked     []reflect.Type
+		wantErr   bool
+		wantIface reflect.Type
 	}{
-		{"it answers when its interface is the only one asked", []reflect.Type{handlerType}, false},
-		{"it answers when its interface is asked among others", []reflect.Type{fsType, handlerType}, false},
-		{"it refuses when its interface is not asked", []reflect.Type{fsType}, true},
-		{"it refuses when nothing is asked", nil, true},
+		{"it answers when its interface is the only one asked", []reflect.Type{handlerType}, false, handlerType},
+		{"it answers when its interface is asked among others", []reflect.Type{fsType, handlerType}, false, handlerType},
+		{"it prefers its own interface to any", []reflect.Type{anyIface, handlerType}, false, handlerType},
+		{"it answers a request for any avatar as any", []reflect.Type{anyIface}, false, anyIface},
+		{"it refuses when its interface is not asked", []reflect.Type{fsType}, true, nil},
+		{"it refuses when nothing is asked", nil, true, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,8 +56,8 @@ func TestStaticAnswersOnlyItsInterface(t *testing.T) {
 			if err != nil {
 				t.Fatalf("RequestAvatar: %v", err)
 			}
-			if iface != handlerType {
-				t.Errorf("iface = %v, want http.Handler", iface)
+			if iface != tt.wantIface {
+				t.Errorf("iface = %v, want %v", iface, tt.wantIface)
 			}
 			if _, ok := avatar.(http.Handler); !ok {
 				t.Errorf("avatar %T is not an http.Handler", avatar)
