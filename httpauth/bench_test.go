@@ -127,7 +127,24 @@ func digestHeaders(b *testing.B, h http.Handler, alg string) func(int) string {
 	return func(int) string { return c.header("GET", "/file.txt", nil) }
 }
 
-func BenchmarkAuth(b *testing.B) {
+// authBenchCase is one server for the benchmarks: its handler, the
+// baseline it is compared with, and, for authenticated ones, a source of
+// Authorization headers (each call of headers starts a new client with its
+// own nonce where the scheme has one).
+type authBenchCase struct {
+	name     string
+	handler  http.Handler
+	baseline http.Handler
+	headers  func(b *testing.B) func() string
+	// uncached marks a bcrypt check on every request (tens of
+	// milliseconds): too slow for a throughput run.
+	uncached bool
+}
+
+// authBenchCases builds the servers compared: no auth, gocred Basic with a
+// bcrypt user behind the cache, gocred Digest MD5 and SHA-256 with replay
+// tracking, and go-http-auth's Basic and Digest with the same users.
+func authBenchCases(b *testing.B) []authBenchCase {
 	files := fileHandler(b)
 	bcryptStore := checkers.NewMemory(checkers.Bcrypt{Cost: 10})
 	if err := bcryptStore.Add(benchUser, benchPassword); err != nil {
@@ -162,28 +179,48 @@ func BenchmarkAuth(b *testing.B) {
 		}
 		return ""
 	})
-	basicHeader := basicHeader(benchUser, benchPassword)
-
-	b.Run("no-auth", func(b *testing.B) {
-		benchLoop(b, files, files, nil)
-	})
-	b.Run("gocred-basic-bcrypt10-cached", func(b *testing.B) {
-		h := basicMW.Handler()
-		benchLoop(b, files, h, func(int) string { return basicHeader })
-	})
+	basic := func(*testing.B) func() string {
+		h := basicHeader(benchUser, benchPassword)
+		return func() string { return h }
+	}
+	digest := func(h http.Handler, alg string) func(*testing.B) func() string {
+		return func(b *testing.B) func() string {
+			next := digestHeaders(b, h, alg)
+			return func() string { return next(0) }
+		}
+	}
+	cases := []authBenchCase{
+		{name: "no-auth", handler: files},
+		{name: "gocred-basic-bcrypt10-cached", handler: basicMW.Handler(), headers: basic},
+	}
 	for _, alg := range []string{"MD5", "SHA-256"} {
-		b.Run("gocred-digest-"+alg, func(b *testing.B) {
-			h := digestMW.Handler()
-			benchLoop(b, files, h, digestHeaders(b, h, alg))
+		h := digestMW.Handler()
+		cases = append(cases, authBenchCase{name: "gocred-digest-" + alg, handler: h, headers: digest(h, alg)})
+	}
+	theirDigestHandler := theirDigest.JustCheck(files.ServeHTTP)
+	cases = append(cases,
+		authBenchCase{name: "go-http-auth-basic-bcrypt10", handler: auth.JustCheck(theirBasic, files.ServeHTTP), headers: basic, uncached: true},
+		authBenchCase{name: "go-http-auth-digest-MD5", handler: theirDigestHandler, headers: digest(theirDigestHandler, "MD5")},
+	)
+	for i := range cases {
+		cases[i].baseline = files
+	}
+	return cases
+}
+
+// BenchmarkAuth measures the latency of one request at a time; see
+// BenchmarkThroughput for capacity.
+func BenchmarkAuth(b *testing.B) {
+	for _, tc := range authBenchCases(b) {
+		b.Run(tc.name, func(b *testing.B) {
+			var header func(int) string
+			if tc.headers != nil {
+				next := tc.headers(b)
+				header = func(int) string { return next() }
+			}
+			benchLoop(b, tc.baseline, tc.handler, header)
 		})
 	}
-	b.Run("go-http-auth-basic-bcrypt10", func(b *testing.B) {
-		benchLoop(b, files, auth.JustCheck(theirBasic, files.ServeHTTP), func(int) string { return basicHeader })
-	})
-	b.Run("go-http-auth-digest-MD5", func(b *testing.B) {
-		h := theirDigest.JustCheck(files.ServeHTTP)
-		benchLoop(b, files, h, digestHeaders(b, h, "MD5"))
-	})
 }
 
 // BenchmarkMemoryNonceStore measures one Use of a new nonce, in parallel.
