@@ -108,10 +108,10 @@ func NewCache(inner cred.Checker, opts CacheOptions) (*Cache, error) {
 	}
 	lookup, ok := passwordHashLookupOf(inner)
 	if !ok {
-		return nil, fmt.Errorf("checkers: NewCache: inner checker %s (%T) does not implement checkers.PasswordHashLookup; the cache needs the stored hash to key its entries", describe(inner), inner)
+		return nil, fmt.Errorf("checkers: NewCache: inner checker %s (%T) does not implement checkers.PasswordHashLookup; the cache needs the stored hash to key its entries", cred.DescribeChecker(inner), inner)
 	}
 	if throttled(inner) {
-		return nil, fmt.Errorf("checkers: NewCache: inner checker %s holds a Throttle; put the Throttle outside the Cache, or a cached success would answer a locked-out client and let it keep guessing", describe(inner))
+		return nil, fmt.Errorf("checkers: NewCache: inner checker %s holds a Throttle; put the Throttle outside the Cache, or a cached success would answer a locked-out client and let it keep guessing", cred.DescribeChecker(inner))
 	}
 	if opts.TTL < 0 {
 		return nil, fmt.Errorf("checkers: NewCache: CacheOptions.TTL is negative (%v)", opts.TTL)
@@ -206,7 +206,7 @@ func (c *Cache) Stats() CacheStats {
 }
 
 // String describes the cache and its inner checker, for error messages.
-func (c *Cache) String() string { return "cache(" + describe(c.inner) + ")" }
+func (c *Cache) String() string { return "cache(" + cred.DescribeChecker(c.inner) + ")" }
 
 // key returns HMAC-SHA256(cache key, len user || user || len password ||
 // password || len hash || hash); the lengths keep field boundaries

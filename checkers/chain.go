@@ -59,7 +59,7 @@ func (c *Chain) RequestAvatarID(ctx context.Context, creds cred.Credentials, min
 		id, err := m.RequestAvatarID(ctx, creds, mind)
 		if err == nil {
 			if id.IsZero() {
-				return cred.AvatarID{}, fmt.Errorf("checkers: chain member %s accepted credentials but returned the zero AvatarID", describe(m))
+				return cred.AvatarID{}, fmt.Errorf("checkers: chain member %s accepted credentials but returned the zero AvatarID", cred.DescribeChecker(m))
 			}
 			return id, nil
 		}
@@ -116,7 +116,7 @@ func (c *Chain) passwordHashLookup() (PasswordHashLookup, bool) {
 func (c *Chain) String() string {
 	names := make([]string, len(c.members))
 	for i, m := range c.members {
-		names[i] = describe(m)
+		names[i] = cred.DescribeChecker(m)
 	}
 	return "chain(" + strings.Join(names, ", ") + ")"
 }
@@ -145,29 +145,15 @@ func (c *Chain) route(t reflect.Type) []cred.Checker {
 }
 
 func (c *Chain) unhandled(creds cred.Credentials) error {
-	t := reflect.TypeOf(creds)
-	e := &cred.UnhandledCredentialsError{Type: t}
-	for _, iface := range []reflect.Type{cred.UsernamePasswordType, cred.UsernameHashedPasswordType, cred.UsernameDigestHashType, cred.AnonymousType} {
-		if t != nil && t.Implements(iface) {
-			e.Implements = append(e.Implements, iface)
-		}
-	}
-	for _, m := range c.members {
+	registered := make([]string, len(c.members))
+	for i, m := range c.members {
 		var names []string
 		for _, iface := range m.CredentialInterfaces() {
 			names = append(names, iface.String())
 		}
-		e.Registered = append(e.Registered, strings.Join(names, ", ")+" ("+describe(m)+")")
+		registered[i] = strings.Join(names, ", ") + " (" + cred.DescribeChecker(m) + ")"
 	}
-	return e
-}
-
-// describe names a checker for error messages: its String method, or its type.
-func describe(c cred.Checker) string {
-	if s, ok := c.(fmt.Stringer); ok {
-		return s.String()
-	}
-	return fmt.Sprintf("%T", c)
+	return cred.NewUnhandledCredentialsError(reflect.TypeOf(creds), registered)
 }
 
 var (

@@ -72,7 +72,7 @@ func (l *Limit) InFlight() int { return len(l.slots) }
 func (l *Limit) LookupPasswordHash(ctx context.Context, username string) (string, bool, error) {
 	lk, ok := passwordHashLookupOf(l.inner)
 	if !ok {
-		return "", false, fmt.Errorf("checkers: %s cannot look up password hashes", describe(l.inner))
+		return "", false, fmt.Errorf("checkers: %s cannot look up password hashes", cred.DescribeChecker(l.inner))
 	}
 	return lk.LookupPasswordHash(ctx, username)
 }
@@ -81,7 +81,7 @@ func (l *Limit) passwordHashLookup() (PasswordHashLookup, bool) { return passwor
 
 // String describes the limit and its inner checker, for error messages.
 func (l *Limit) String() string {
-	return "limit(" + strconv.Itoa(cap(l.slots)) + ", " + describe(l.inner) + ")"
+	return "limit(" + strconv.Itoa(cap(l.slots)) + ", " + cred.DescribeChecker(l.inner) + ")"
 }
 
 var (

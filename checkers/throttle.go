@@ -197,7 +197,7 @@ func (t *Throttle) UnlockUser(ctx context.Context, username string) error {
 func (t *Throttle) LookupPasswordHash(ctx context.Context, username string) (string, bool, error) {
 	lk, ok := passwordHashLookupOf(t.inner)
 	if !ok {
-		return "", false, fmt.Errorf("checkers: %s cannot look up password hashes", describe(t.inner))
+		return "", false, fmt.Errorf("checkers: %s cannot look up password hashes", cred.DescribeChecker(t.inner))
 	}
 	return lk.LookupPasswordHash(ctx, username)
 }
@@ -207,7 +207,7 @@ func (t *Throttle) passwordHashLookup() (PasswordHashLookup, bool) {
 }
 
 // String describes the throttle and its inner checker, for error messages.
-func (t *Throttle) String() string { return "throttle(" + describe(t.inner) + ")" }
+func (t *Throttle) String() string { return "throttle(" + cred.DescribeChecker(t.inner) + ")" }
 
 func (t *Throttle) now() time.Time {
 	if t.Now != nil {

@@ -2,6 +2,7 @@ package cred
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"time"
@@ -54,6 +55,29 @@ type UnhandledCredentialsError struct {
 	Implements []reflect.Type
 	// Registered describes each registered interface and its checkers.
 	Registered []string
+}
+
+// NewUnhandledCredentialsError describes credentials of concrete type t that
+// no checker handles: it lists the gocred credential interfaces t
+// implements, and registered describes what there is (one entry per
+// interface or checker, e.g. "cred.UsernamePassword (htpasswd users)").
+func NewUnhandledCredentialsError(t reflect.Type, registered []string) *UnhandledCredentialsError {
+	e := &UnhandledCredentialsError{Type: t, Registered: registered}
+	for _, iface := range builtinInterfaces {
+		if t != nil && t.Implements(iface) {
+			e.Implements = append(e.Implements, iface)
+		}
+	}
+	return e
+}
+
+// DescribeChecker names a checker for error messages and logs: its String
+// method if it has one, else its type.
+func DescribeChecker(c Checker) string {
+	if s, ok := c.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return fmt.Sprintf("%T", c)
 }
 
 func (e *UnhandledCredentialsError) Error() string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,11 +76,11 @@ func (p *Portal) Register(c Checker) error {
 	}
 	ifaces := c.CredentialInterfaces()
 	if len(ifaces) == 0 {
-		return fmt.Errorf("cred: Register: checker %s declares no credential interface", describeChecker(c))
+		return fmt.Errorf("cred: Register: checker %s declares no credential interface", DescribeChecker(c))
 	}
 	for _, t := range ifaces {
 		if t == nil || t.Kind() != reflect.Interface {
-			return fmt.Errorf("cred: Register: checker %s declares %s, which is not an interface type (use reflect.TypeFor[cred.UsernamePassword]())", describeChecker(c), typeName(t))
+			return fmt.Errorf("cred: Register: checker %s declares %s, which is not an interface type (use reflect.TypeFor[cred.UsernamePassword]())", DescribeChecker(c), typeName(t))
 		}
 	}
 	p.mu.Lock()
@@ -141,32 +142,17 @@ func (r *registry) computeRoute(t reflect.Type) *route {
 		}
 	}
 	if len(rt.checkers) == 0 {
-		e := &UnhandledCredentialsError{Type: t}
-		for _, iface := range builtinInterfaces {
-			if t != nil && t.Implements(iface) {
-				e.Implements = append(e.Implements, iface)
-			}
-		}
+		var registered []string
 		for _, iface := range r.ifaces {
-			names := ""
+			names := make([]string, len(r.byIface[iface]))
 			for i, c := range r.byIface[iface] {
-				if i > 0 {
-					names += ", "
-				}
-				names += describeChecker(c)
+				names[i] = DescribeChecker(c)
 			}
-			e.Registered = append(e.Registered, typeName(iface)+" ("+names+")")
+			registered = append(registered, typeName(iface)+" ("+strings.Join(names, ", ")+")")
 		}
-		rt.err = e
+		rt.err = NewUnhandledCredentialsError(t, registered)
 	}
 	return rt
-}
-
-func describeChecker(c Checker) string {
-	if s, ok := c.(fmt.Stringer); ok {
-		return s.String()
-	}
-	return fmt.Sprintf("%T", c)
 }
 
 // Login checks creds with the checkers registered for the interfaces they
@@ -247,7 +233,7 @@ func tryCheckers(ctx context.Context, checkers []Checker, creds Credentials, min
 		id, err := c.RequestAvatarID(ctx, creds, mind)
 		if err == nil {
 			if id.IsZero() {
-				return AvatarID{}, fmt.Errorf("cred: checker %s accepted credentials but returned the zero AvatarID", describeChecker(c))
+				return AvatarID{}, fmt.Errorf("cred: checker %s accepted credentials but returned the zero AvatarID", DescribeChecker(c))
 			}
 			return id, nil
 		}
@@ -255,7 +241,7 @@ func tryCheckers(ctx context.Context, checkers []Checker, creds Credentials, min
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 				return AvatarID{}, err
 			}
-			return AvatarID{}, fmt.Errorf("cred: checker %s failed: %w", describeChecker(c), err)
+			return AvatarID{}, fmt.Errorf("cred: checker %s failed: %w", DescribeChecker(c), err)
 		}
 		if errors.Is(err, ErrThrottled) {
 			return AvatarID{}, err // a lockout is not a cue to try other stores
