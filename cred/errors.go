@@ -34,6 +34,7 @@ type ThrottledError struct {
 	RetryAfter time.Duration
 }
 
+// Error says that logins are throttled, and for how long if known.
 func (e *ThrottledError) Error() string {
 	if e.RetryAfter > 0 {
 		return "cred: too many failed logins; retry after " + e.RetryAfter.Round(time.Second).String()
@@ -80,6 +81,8 @@ func DescribeChecker(c Checker) string {
 	return fmt.Sprintf("%T", c)
 }
 
+// Error names the credential type, the interfaces it implements and what is
+// registered, so the text alone says how to fix the configuration.
 func (e *UnhandledCredentialsError) Error() string {
 	var b strings.Builder
 	b.WriteString("cred: no checker handles ")

@@ -1,22 +1,3 @@
-// Command creduser adds, changes and removes the users of a gocred SQL
-// store (the tables of sqlchecker.Schema), in SQLite or PostgreSQL, so
-// nobody writes password hashes by hand.
-//
-//	creduser -db DSN [flags] init
-//	creduser -db DSN [flags] add USER       # reads the password
-//	creduser -db DSN [flags] passwd USER    # reads the new password
-//	creduser -db DSN disable USER | enable USER | remove USER | list
-//
-// -db is "sqlite:PATH" or a "postgres://" URL ($GOCRED_DB by default).
-// Passwords are never taken from the command line, where other users and
-// shell histories can see them: from a terminal they are read without echo,
-// twice; otherwise the first line of standard input is the password.
-//
-// Flags for add and passwd: -hash argon2id (default) or bcrypt, and
-// -bcrypt-cost. -digest-realm REALM also stores HTTP Digest HA1s for that
-// realm (-digest-algorithms, default SHA-256,MD5) so the user can log in
-// with Digest; an HA1 is a fast, unsalted hash, so store them only where
-// Digest is needed. passwd replaces all of a user's HA1s.
 package main
 
 import (
