@@ -25,7 +25,8 @@ const MaxAuthorizationBytes = 8 << 10
 //
 // Answers:
 //   - No Authorization header: an anonymous login (cred.AnonymousCredentials)
-//     if the portal has a checker for cred.Anonymous, else 401.
+//     if the portal has a checker for cred.Anonymous (see SetAnonymous),
+//     else 401.
 //   - 401 Unauthorized, with one WWW-Authenticate line per challenge of each
 //     factory: no or unknown scheme, wrong credentials, stale nonce.
 //   - 400 Bad Request: a malformed header (see ErrMalformed); two
@@ -115,6 +116,22 @@ func (m *Middleware) WrapFor(next http.Handler, ifaces ...reflect.Type) http.Han
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m.serve(w, r, next, ifaces...)
 	})
+}
+
+// SetAnonymous turns anonymous HTTP logins on or off. New turns them on
+// when the portal has a checker for cred.Anonymous; a server whose
+// anonymous checker is meant for another protocol (anonymous FTP, say)
+// turns them off, and every request must then carry credentials. Turning
+// them on fails if the portal cannot check cred.Anonymous. Call it before
+// serving.
+func (m *Middleware) SetAnonymous(allow bool) error {
+	if allow {
+		if err := m.portal.CheckCredentialType(reflect.TypeFor[cred.AnonymousCredentials]()); err != nil {
+			return fmt.Errorf("httpauth: SetAnonymous: %w", err)
+		}
+	}
+	m.anonymous = allow
+	return nil
 }
 
 func (m *Middleware) logger() *slog.Logger {

@@ -154,6 +154,25 @@ func TestAnonymousLogin(t *testing.T) {
 			}
 		})
 	})
+	t.Run("a request without Authorization gets 401 when anonymous HTTP is turned off", func(t *testing.T) {
+		p := newPortal(t, &recordingRealm{handler: whoami}, plaintextChecker(nil), anonymousChecker)
+		m := newMiddleware(t, p, mustBasic(t, "r"))
+		if err := m.SetAnonymous(false); err != nil {
+			t.Fatal(err)
+		}
+		w := httptest.NewRecorder()
+		m.Wrap(whoami).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+		if w.Code != 401 || len(w.Header().Values("WWW-Authenticate")) != 1 {
+			t.Fatalf("got %d %q, want 401 with a challenge", w.Code, w.Header().Values("WWW-Authenticate"))
+		}
+	})
+	t.Run("turning anonymous on without an anonymous checker fails with the portal's error", func(t *testing.T) {
+		p := newPortal(t, &recordingRealm{handler: whoami}, plaintextChecker(nil))
+		err := newMiddleware(t, p, mustBasic(t, "r")).SetAnonymous(true)
+		if !errors.Is(err, cred.ErrUnhandledCredentials) {
+			t.Fatalf("err = %v, want ErrUnhandledCredentials", err)
+		}
+	})
 	t.Run("a request without Authorization gets 401 when no checker takes cred.Anonymous", func(t *testing.T) {
 		p := newPortal(t, &recordingRealm{handler: whoami}, plaintextChecker(nil))
 		w := httptest.NewRecorder()

@@ -77,8 +77,14 @@ func run(c config, log *slog.Logger, stdout io.Writer) error {
 		return err
 	}
 
-	// Portal: one for both protocols, logging every login.
-	portal, err := cred.NewPortal(realm, u.checker)
+	// Portal: one for both protocols, logging every login. With -anonymous
+	// it also checks anonymous credentials, which only FTP sends: the HTTP
+	// middleware is told not to (SetAnonymous below).
+	portalCheckers := []cred.Checker{u.checker}
+	if c.anonymous {
+		portalCheckers = append(portalCheckers, checkers.NewAnonymous())
+	}
+	portal, err := cred.NewPortal(realm, portalCheckers...)
 	if err != nil {
 		return err
 	}
@@ -114,15 +120,6 @@ func run(c config, log *slog.Logger, stdout io.Writer) error {
 			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	}
 
-	// Anonymous is registered only now, after the HTTP middleware was
-	// built: the middleware turns a request without credentials into an
-	// anonymous login if the portal can check one, and -anonymous is for FTP.
-	// The checker also refuses any other protocol, in case of a later change.
-	if c.anonymous {
-		if err := portal.Register(ftpOnlyAnonymous()); err != nil {
-			return err
-		}
-	}
 	var ftpSrv *ftpauth.Server
 	if ftpLn != nil {
 		ftpSrv, err = ftpauth.NewServer(portal, ftpauth.Options{Anonymous: c.anonymous, Logger: log})
@@ -162,26 +159,14 @@ func newHTTPHandler(c config, portal *cred.Portal, u users, log *slog.Logger) (h
 	if err != nil {
 		return nil, false, err
 	}
+	if err := m.SetAnonymous(false); err != nil { // -anonymous is for FTP only
+		return nil, false, err
+	}
 	m.Logger = log
 	handlerType := reflect.TypeFor[http.Handler]()
 	return accessLog(log, m.WrapFor(serveAvatar, handlerType)), len(factories) > 1, nil
 }
 
-// ftpOnlyAnonymous is the anonymous checker, for FTP logins only: the Mind
-// says which protocol a login came from.
-func ftpOnlyAnonymous() cred.Checker {
-	anon := checkers.NewAnonymous()
-	c := cred.NewCheckerFunc(func(ctx context.Context, creds cred.Credentials, mind cred.Mind) (cred.AvatarID, error) {
-		if mind.Protocol != ftpauth.Protocol {
-			return cred.AvatarID{}, cred.ErrUnauthorizedLogin
-		}
-		return anon.RequestAvatarID(ctx, creds, mind)
-	}, cred.AnonymousType)
-	c.Name = "anonymous (FTP only)"
-	return c
-}
-
-// printHowTo tells a newcomer where the server is and how to log in.
 func printHowTo(w io.Writer, demo, digest bool, httpLn, ftpLn net.Listener, anonymous bool) {
 	login, who := "USER:PASSWORD", "a user from your files"
 	if demo {
