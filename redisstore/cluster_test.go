@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -47,7 +48,8 @@ func (s *syncBuffer) String() string {
 // portal, checker and middleware, sharing only Redis and the Digest key.
 type instance struct {
 	*httptest.Server
-	logs *syncBuffer
+	logs     *syncBuffer
+	throttle *checkers.Throttle // nil if not throttled
 }
 
 var sharedDigestKey = []byte("0123456789abcdef0123456789abcdef-shared-by-all-instances")
@@ -57,9 +59,11 @@ var sharedDigestKey = []byte("0123456789abcdef0123456789abcdef-shared-by-all-ins
 func newInstance(t testing.TB, rdb redis.Scripter, prefix string, throttled bool) *instance {
 	t.Helper()
 	var checker cred.Checker = checkers.NewInsecurePlaintext(map[string]string{"alice": "alice-pw"})
+	var throttle *checkers.Throttle
 	if throttled {
-		checker = checkers.NewThrottle(checker, newThrottleStore(t, rdb, prefix),
+		throttle = checkers.NewThrottle(checker, newThrottleStore(t, rdb, prefix),
 			checkers.ThrottlePolicy{MaxUserFailures: 3, MaxAddrFailures: -1, LockoutDuration: time.Minute})
+		checker = throttle
 	}
 	portal, err := cred.NewPortal(realms.NewStaticOf[http.Handler](whoami), checker)
 	mustNoErr(t, err, "NewPortal")
@@ -76,7 +80,7 @@ func newInstance(t testing.TB, rdb redis.Scripter, prefix string, throttled bool
 	mw.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	srv := httptest.NewServer(mw.Handler())
 	t.Cleanup(srv.Close)
-	return &instance{Server: srv, logs: logs}
+	return &instance{Server: srv, logs: logs, throttle: throttle}
 }
 
 // get sends GET / to in with an Authorization header (none if empty).
@@ -144,7 +148,16 @@ func TestTwoServersShareOneRedis(t *testing.T) {
 			}
 		})
 	}
-	t.Run("the client carries on with the next count after a replay was refused", func(t *testing.T) {
+	t.Run("the replays count as failed logins on both servers", func(t *testing.T) {
+		// Three replays are three failures: alice is locked out everywhere,
+		// so a captured header cannot be used to reset her failure count.
+		resp, _ := get(t, b, c.next(http.MethodGet, "/"))
+		if resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("next count after three replays: %d, want 429", resp.StatusCode)
+		}
+	})
+	t.Run("unlocking alice on A lets the client carry on on B with the next count", func(t *testing.T) {
+		mustNoErr(t, a.throttle.UnlockUser(context.Background(), "alice"), "UnlockUser")
 		resp, _ := get(t, b, c.next(http.MethodGet, "/"))
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("next count: %d, want 200", resp.StatusCode)
