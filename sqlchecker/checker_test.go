@@ -289,7 +289,10 @@ func TestUnknownUsersCostAsMuchAsWrongPasswords(t *testing.T) {
 	}
 	wrong, unknown := median("alice"), median("nobody")
 	t.Logf("median: wrong password %v, unknown user %v", wrong, unknown)
-	if unknown < wrong/2 {
+	// Without the dummy hash an unknown user costs one query, hundreds of
+	// times less than a bcrypt verification; the wide margin keeps a busy
+	// machine from failing the test while still catching that.
+	if unknown < wrong/10 {
 		t.Fatalf("an unknown user costs %v, a wrong password %v: timing reveals which users exist", unknown, wrong)
 	}
 }
