@@ -165,15 +165,12 @@ func (t *Throttle) RequestAvatarID(ctx context.Context, creds cred.Credentials, 
 		// The user's count is cleared; the address's only gets this attempt
 		// back, so logging in to one's own account cannot wipe out the
 		// failures of guessing at others'.
+		var reset []string
 		if nUser > 0 {
-			if err := t.store.Reset(bg, []string{keys[0].Key}); err != nil {
-				return cred.AvatarID{}, fmt.Errorf("checkers: throttle store: %w", err)
-			}
+			reset = []string{keys[0].Key}
 		}
-		if len(keys) > nUser {
-			if err := t.store.Forgive(bg, keys[nUser:], t.now()); err != nil {
-				return cred.AvatarID{}, fmt.Errorf("checkers: throttle store: %w", err)
-			}
+		if err := t.store.Succeed(bg, reset, keys[nUser:], t.now()); err != nil {
+			return cred.AvatarID{}, fmt.Errorf("checkers: throttle store: %w", err)
 		}
 		return id, nil
 	case errors.Is(err, cred.ErrUnauthorizedLogin):

@@ -284,6 +284,9 @@ func (brokenStore) Forgive(context.Context, []checkers.ThrottleKey, time.Time) e
 	return errStoreDown
 }
 func (brokenStore) Reset(context.Context, []string) error { return errStoreDown }
+func (brokenStore) Succeed(context.Context, []string, []checkers.ThrottleKey, time.Time) error {
+	return errStoreDown
+}
 
 func TestThrottleFailsClosedWhenItsStoreFails(t *testing.T) {
 	inner := newCountingChecker(map[string]string{"alice": "right"})

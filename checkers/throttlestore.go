@@ -40,7 +40,8 @@ type ThrottleKey struct {
 // concurrent guesses cannot all slip past a check that has not yet seen the
 // others' failures: the counter bounds guesses exactly. Attempts that turn
 // out not to be failures are given back with Forgive (internal errors) or
-// Reset (success). Each key holds a count, the end of its counting window
+// Succeed (success: one call, so a shared store costs one more round trip
+// per login, not two). Each key holds a count, the end of its counting window
 // and the end of its current block; the store may forget a key once both
 // have passed. Every method must be safe for concurrent use and, for each
 // call, atomic over all its keys.
@@ -61,6 +62,10 @@ type ThrottleStore interface {
 	Forgive(ctx context.Context, keys []ThrottleKey, now time.Time) error
 	// Reset forgets the keys: their counts and blocks.
 	Reset(ctx context.Context, keys []string) error
+	// Succeed records a successful attempt: it resets the keys in reset
+	// (as Reset) and forgives one attempt to those in forgive (as
+	// Forgive), atomically, in one call.
+	Succeed(ctx context.Context, reset []string, forgive []ThrottleKey, now time.Time) error
 }
 
 // DefaultThrottleMaxKeys bounds a MemoryThrottleStore made by
@@ -156,6 +161,12 @@ func (s *MemoryThrottleStore) Attempt(ctx context.Context, keys []ThrottleKey, n
 func (s *MemoryThrottleStore) Forgive(ctx context.Context, keys []ThrottleKey, now time.Time) error {
 	unlock := s.lock(keys)
 	defer unlock()
+	s.forgiveLocked(keys, now)
+	return nil
+}
+
+// forgiveLocked is Forgive with the keys' shards locked.
+func (s *MemoryThrottleStore) forgiveLocked(keys []ThrottleKey, now time.Time) {
 	for _, k := range keys {
 		e := s.shard(k.Key).entries[k.Key]
 		if e == nil || e.count == 0 {
@@ -172,17 +183,26 @@ func (s *MemoryThrottleStore) Forgive(ctx context.Context, keys []ThrottleKey, n
 			}
 		}
 	}
-	return nil
 }
 
 // Reset implements ThrottleStore.
 func (s *MemoryThrottleStore) Reset(ctx context.Context, keys []string) error {
-	for _, k := range keys {
-		sh := s.shard(k)
-		sh.mu.Lock()
-		delete(sh.entries, k)
-		sh.mu.Unlock()
+	return s.Succeed(ctx, keys, nil, time.Time{})
+}
+
+// Succeed implements ThrottleStore.
+func (s *MemoryThrottleStore) Succeed(ctx context.Context, reset []string, forgive []ThrottleKey, now time.Time) error {
+	all := make([]ThrottleKey, 0, len(reset)+len(forgive))
+	for _, k := range reset {
+		all = append(all, ThrottleKey{Key: k})
 	}
+	all = append(all, forgive...)
+	unlock := s.lock(all)
+	defer unlock()
+	for _, k := range reset {
+		delete(s.shard(k).entries, k)
+	}
+	s.forgiveLocked(forgive, now)
 	return nil
 }
 

@@ -88,12 +88,10 @@ end
 return 0
 `)
 
-// forgiveScript: as attemptScript's arguments. It takes one attempt back
-// from every key that exists.
-var forgiveScript = redis.NewScript(blockFunc + `
-local now = tonumber(ARGV[1])
-for i, k in ipairs(KEYS) do
-  local o = 2 + (i - 1) * 4
+// forgiveFunc takes one attempt back from key k, whose rule's arguments
+// start at ARGV[o] (as attemptScript's), if it exists.
+const forgiveFunc = `
+local function forgive(k, o, now)
   local maxf, lock, base = tonumber(ARGV[o]), tonumber(ARGV[o + 2]), tonumber(ARGV[o + 3])
   local v = redis.call('HMGET', k, 'c', 'b')
   local c = tonumber(v[1] or '0')
@@ -108,6 +106,31 @@ for i, k in ipairs(KEYS) do
     -- HSET keeps the key's expiry, which still covers the window and the
     -- (now shorter) block.
     redis.call('HSET', k, 'c', c, 'b', b)
+  end
+end
+`
+
+// forgiveScript: as attemptScript's arguments. It takes one attempt back
+// from every key that exists.
+var forgiveScript = redis.NewScript(blockFunc + forgiveFunc + `
+local now = tonumber(ARGV[1])
+for i, k in ipairs(KEYS) do
+  forgive(k, 2 + (i - 1) * 4, now)
+end
+return 0
+`)
+
+// succeedScript: KEYS are the keys to reset, then those to forgive;
+// ARGV[1] is now, ARGV[2] how many keys to reset, then four per key to
+// forgive, as attemptScript's.
+var succeedScript = redis.NewScript(blockFunc + forgiveFunc + `
+local now = tonumber(ARGV[1])
+local n = tonumber(ARGV[2])
+for i, k in ipairs(KEYS) do
+  if i <= n then
+    redis.call('DEL', k)
+  else
+    forgive(k, 3 + (i - n - 1) * 4, now)
   end
 end
 return 0
@@ -161,6 +184,24 @@ func (s *ThrottleStore) Reset(ctx context.Context, keys []string) error {
 		names[i] = s.prefix + k
 	}
 	if err := resetScript.Run(ctx, s.rdb, names).Err(); err != nil {
+		return fmt.Errorf("redisstore: throttle store: %w", err)
+	}
+	return nil
+}
+
+// Succeed implements checkers.ThrottleStore, in one round trip.
+func (s *ThrottleStore) Succeed(ctx context.Context, reset []string, forgive []checkers.ThrottleKey, now time.Time) error {
+	if len(reset)+len(forgive) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(reset)+len(forgive))
+	for _, k := range reset {
+		names = append(names, s.prefix+k)
+	}
+	names = append(names, s.names(forgive)...)
+	args := s.args(forgive, now)
+	args = append(args[:1], append([]any{len(reset)}, args[1:]...)...)
+	if err := succeedScript.Run(ctx, s.rdb, names, args...).Err(); err != nil {
 		return fmt.Errorf("redisstore: throttle store: %w", err)
 	}
 	return nil
