@@ -139,6 +139,10 @@ type authBenchCase struct {
 	// uncached marks a bcrypt check on every request (tens of
 	// milliseconds): too slow for a throughput run.
 	uncached bool
+	// What a client sends, for BenchmarkServerCPU's clients, which talk to
+	// the server in another process: Basic, or Digest with digestAlg.
+	basic     bool
+	digestAlg string
 }
 
 // authBenchCases builds the servers compared: no auth, gocred Basic with a
@@ -192,7 +196,7 @@ func authBenchCases(b *testing.B) []authBenchCase {
 	}
 	cases := []authBenchCase{
 		{name: "no-auth", handler: files},
-		{name: "gocred-basic-bcrypt10-cached", handler: basicMW.Handler(), headers: basic},
+		{name: "gocred-basic-bcrypt10-cached", handler: basicMW.Handler(), headers: basic, basic: true},
 	}
 	// Digest MD5 from an htdigest file, the stored HA1s that go-http-auth
 	// is given too; SHA-256 from the plaintext store, since htdigest files
@@ -201,13 +205,13 @@ func authBenchCases(b *testing.B) []authBenchCase {
 	htdigestMW := newMiddleware(b, htdigestPortal, newDigest(b, htdigestPortal, DigestOptions{Realm: benchRealm}))
 	md5Handler, sha256Handler := htdigestMW.Handler(), digestMW.Handler()
 	cases = append(cases,
-		authBenchCase{name: "gocred-digest-MD5-htdigest", handler: md5Handler, headers: digest(md5Handler, "MD5")},
-		authBenchCase{name: "gocred-digest-SHA-256", handler: sha256Handler, headers: digest(sha256Handler, "SHA-256")},
+		authBenchCase{name: "gocred-digest-MD5-htdigest", handler: md5Handler, headers: digest(md5Handler, "MD5"), digestAlg: "MD5"},
+		authBenchCase{name: "gocred-digest-SHA-256", handler: sha256Handler, headers: digest(sha256Handler, "SHA-256"), digestAlg: "SHA-256"},
 	)
 	theirDigestHandler := theirDigest.JustCheck(files.ServeHTTP)
 	cases = append(cases,
-		authBenchCase{name: "go-http-auth-basic-bcrypt10", handler: auth.JustCheck(theirBasic, files.ServeHTTP), headers: basic, uncached: true},
-		authBenchCase{name: "go-http-auth-digest-MD5", handler: theirDigestHandler, headers: digest(theirDigestHandler, "MD5")},
+		authBenchCase{name: "go-http-auth-basic-bcrypt10", handler: auth.JustCheck(theirBasic, files.ServeHTTP), headers: basic, uncached: true, basic: true},
+		authBenchCase{name: "go-http-auth-digest-MD5", handler: theirDigestHandler, headers: digest(theirDigestHandler, "MD5"), digestAlg: "MD5"},
 	)
 	for i := range cases {
 		cases[i].baseline = files
