@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -79,55 +77,23 @@ func BenchmarkServerCPU(b *testing.B) {
 		}
 		b.Run(tc.name, func(b *testing.B) {
 			srv := startBenchServer(b, tc.name)
-			headers := make([][]string, benchWorkers)
-			per := b.N/benchWorkers + benchRound
-			for w := range headers {
-				headers[w] = remoteHeaders(b, srv.url, tc, per)
+			l := newLoad(b)
+			defer l.close()
+			for w := range l.headers {
+				remoteHeaders(b, srv.url, tc, l.headers[w])
 			}
-			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchWorkers}}
-			defer client.CloseIdleConnections()
-			used := make([]int, benchWorkers)
-			round := func(s *benchServer, n int, auth bool) time.Duration {
-				before := s.cpu(b)
-				var next atomic.Int64
-				var wg sync.WaitGroup
-				for w := range benchWorkers {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						for next.Add(1) <= int64(n) {
-							h := ""
-							if auth {
-								h = headers[w][used[w]]
-								used[w]++
-							}
-							remoteGet(b, client, s.url, h, 200)
-						}
-					}()
-				}
-				wg.Wait()
-				return s.cpu(b) - before
-			}
-			// Warm up: open connections, let both servers settle.
-			round(base, benchWorkers*4, false)
-			if headers[0][0] != "" {
-				round(srv, benchWorkers, true)
-			} else {
-				round(srv, benchWorkers*4, false)
-			}
-			var measured, baseline time.Duration
-			b.ResetTimer()
-			for done, r := 0, 0; done < b.N && !b.Failed(); done, r = done+benchRound, r+1 {
-				n := min(benchRound, b.N-done)
-				if r%2 == 0 {
-					baseline += round(base, n, false)
-					measured += round(srv, n, headers[0][0] != "")
-				} else {
-					measured += round(srv, n, headers[0][0] != "")
-					baseline += round(base, n, false)
+			auth := l.headers[0][0] != ""
+			cpu := func(s *benchServer, auth bool) func(n int) time.Duration {
+				return func(n int) time.Duration {
+					before := s.cpu(b)
+					l.round(s.url, n, auth)
+					return s.cpu(b) - before
 				}
 			}
-			b.StopTimer()
+			// Warm up: open the connections, let both servers settle.
+			l.round(base.url, benchWorkers*4, false)
+			l.round(srv.url, benchWorkers, auth)
+			baseline, measured := alternate(b, cpu(base, false), cpu(srv, auth))
 			b.ReportMetric(float64(measured.Nanoseconds())/float64(b.N), "server-ns/req")
 			b.ReportMetric(float64(baseline)/float64(measured), "x-baseline")
 		})
@@ -186,10 +152,9 @@ func (s *benchServer) cpu(b *testing.B) time.Duration {
 	return time.Duration(total)
 }
 
-// remoteHeaders returns n Authorization headers for tc's scheme, for one
-// client: Digest ones on a nonce of its own, fetched from url.
-func remoteHeaders(b *testing.B, url string, tc authBenchCase, n int) []string {
-	out := make([]string, n)
+// remoteHeaders fills out with Authorization headers for tc's scheme, for
+// one client: Digest ones on a nonce of its own, fetched from url.
+func remoteHeaders(b *testing.B, url string, tc authBenchCase, out []string) {
 	switch {
 	case tc.basic:
 		for i := range out {
@@ -216,23 +181,5 @@ func remoteHeaders(b *testing.B, url string, tc authBenchCase, n int) []string {
 		for i := range out {
 			out[i] = c.header("GET", "/file.txt", nil)
 		}
-	}
-	return out
-}
-
-func remoteGet(b *testing.B, client *http.Client, url, auth string, want int) {
-	req, _ := http.NewRequest("GET", url, nil)
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		b.Error(err)
-		return
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != want {
-		b.Errorf("%s: %s", url, resp.Status)
 	}
 }

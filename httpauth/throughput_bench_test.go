@@ -19,17 +19,54 @@ import (
 //	x-baseline  that throughput as a fraction of the baseline's
 //
 // go-http-auth's Basic, which verifies bcrypt on every request, is left out
-// (BenchmarkAuth measures it). Client-side work (computing Digest responses) is done before the clock
-// starts, so only the server's cost is compared. Run:
+// (BenchmarkAuth measures it). Client-side work (computing Digest responses)
+// is done before the clock starts, but sending and receiving the longer
+// headers is not: client and server share the machine. BenchmarkServerCPU
+// counts the server's work alone. Run:
 //
 //	go test -run '^$' -bench BenchmarkThroughput -benchtime 20000x ./httpauth/
 func BenchmarkThroughput(b *testing.B) {
 	for _, tc := range authBenchCases(b) {
 		if tc.uncached {
-			continue // go-http-auth's Basic hashes bcrypt on every request; see BenchmarkAuth
+			continue
 		}
 		b.Run(tc.name, func(b *testing.B) {
-			throughputLoop(b, tc)
+			srv := httptest.NewServer(tc.handler)
+			defer srv.Close()
+			base := httptest.NewServer(tc.baseline)
+			defer base.Close()
+			l := newLoad(b)
+			defer l.close()
+			if tc.headers != nil {
+				for w := range l.headers {
+					next := tc.headers(b)
+					for i := range l.headers[w] {
+						l.headers[w][i] = next()
+					}
+				}
+			}
+			// Open the connections to both servers (unauthenticated: 401
+			// where auth is on), one at a time: go-http-auth v0.4.0 writes
+			// its nonce map without its lock when it answers 401, and
+			// concurrent 401s crash it ("concurrent map writes").
+			warm := 200
+			if tc.headers != nil {
+				warm = http.StatusUnauthorized
+			}
+			for range benchWorkers {
+				l.get(base.URL+"/file.txt", "", 200)
+				l.get(srv.URL+"/file.txt", "", warm)
+			}
+			timed := func(url string, auth bool) func(n int) time.Duration {
+				return func(n int) time.Duration {
+					start := time.Now()
+					l.round(url, n, auth)
+					return time.Since(start)
+				}
+			}
+			baseline, measured := alternate(b, timed(base.URL+"/file.txt", false), timed(srv.URL+"/file.txt", tc.headers != nil))
+			b.ReportMetric(float64(b.N)/measured.Seconds(), "req/s")
+			b.ReportMetric(float64(baseline)/float64(measured), "x-baseline")
 		})
 	}
 }
@@ -39,91 +76,86 @@ const (
 	benchRound   = 512 // requests per round and side
 )
 
-func throughputLoop(b *testing.B, tc authBenchCase) {
-	srv := httptest.NewServer(tc.handler)
-	defer srv.Close()
-	base := httptest.NewServer(tc.baseline)
-	defer base.Close()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchWorkers}}
-	defer client.CloseIdleConnections()
+// load is benchWorkers keep-alive clients. Each has its own Authorization
+// headers, computed before the clock starts (a Digest client its own nonce,
+// since nonce-counts must rise in order on one nonce).
+type load struct {
+	b       *testing.B
+	client  *http.Client
+	headers [][]string // per worker, enough for b.N requests and a round more
+	used    []int      // headers used per worker
+}
 
-	// Each worker has its own Digest nonce (nonce-counts must rise in
-	// order on one nonce) and its own headers, computed now.
-	per := b.N/benchWorkers + benchRound
-	headers := make([][]string, benchWorkers)
-	for w := range headers {
-		headers[w] = make([]string, per)
-		if tc.headers != nil {
-			next := tc.headers(b)
-			for i := range headers[w] {
-				headers[w][i] = next()
-			}
-		}
+func newLoad(b *testing.B) *load {
+	l := &load{
+		b:       b,
+		client:  &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchWorkers}},
+		headers: make([][]string, benchWorkers),
+		used:    make([]int, benchWorkers),
 	}
-	get := func(url, auth string, want int) {
-		req, _ := http.NewRequest("GET", url, nil)
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			b.Error(err)
-			return
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			b.Errorf("%s: %s", url, resp.Status)
-		}
+	for w := range l.headers {
+		l.headers[w] = make([]string, b.N/benchWorkers+benchRound)
 	}
-	used := make([]int, benchWorkers) // headers used per worker
-	round := func(url string, n int, auth bool, want int) time.Duration {
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		start := time.Now()
-		for w := range benchWorkers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for next.Add(1) <= int64(n) {
-					h := ""
-					if auth {
-						h = headers[w][used[w]]
-						used[w]++
-					}
-					get(url, h, want)
+	return l
+}
+
+func (l *load) close() { l.client.CloseIdleConnections() }
+
+// get sends one GET with authorization (none if empty) and expects want.
+func (l *load) get(url, authorization string, want int) {
+	req, _ := http.NewRequest("GET", url, nil)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	resp, err := l.client.Do(req)
+	if err != nil {
+		l.b.Error(err)
+		return
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		l.b.Errorf("%s: %s", url, resp.Status)
+	}
+}
+
+// round sends n GETs to url from all workers at once, each with its next
+// header if auth, and waits for the answers (200 expected).
+func (l *load) round(url string, n int, auth bool) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range benchWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(n) {
+				h := ""
+				if auth {
+					h = l.headers[w][l.used[w]]
+					l.used[w]++
 				}
-			}()
-		}
-		wg.Wait()
-		return time.Since(start)
+				l.get(url, h, 200)
+			}
+		}()
 	}
-	// Open the connections to both servers (unauthenticated: 401 where
-	// auth is on).
-	round(base.URL+"/file.txt", benchWorkers*4, false, 200)
-	warm := 200
-	if tc.headers != nil {
-		warm = http.StatusUnauthorized
-	}
-	for range benchWorkers {
-		// One at a time: go-http-auth v0.4.0 writes its nonce map without
-		// its lock when it answers 401, and concurrent 401s crash it
-		// ("concurrent map writes").
-		get(srv.URL+"/file.txt", "", warm)
-	}
-	var measured, baseline time.Duration
+	wg.Wait()
+}
+
+// alternate runs b.N requests on each side in rounds of benchRound,
+// alternating which side goes first, and returns what each side's rounds
+// measured in all.
+func alternate(b *testing.B, baseRound, measuredRound func(n int) time.Duration) (baseline, measured time.Duration) {
 	b.ResetTimer()
 	for done, r := 0, 0; done < b.N && !b.Failed(); done, r = done+benchRound, r+1 {
 		n := min(benchRound, b.N-done)
-		if r%2 == 0 { // alternate which goes first
-			baseline += round(base.URL+"/file.txt", n, false, 200)
-			measured += round(srv.URL+"/file.txt", n, tc.headers != nil, 200)
+		if r%2 == 0 {
+			baseline += baseRound(n)
+			measured += measuredRound(n)
 		} else {
-			measured += round(srv.URL+"/file.txt", n, tc.headers != nil, 200)
-			baseline += round(base.URL+"/file.txt", n, false, 200)
+			measured += measuredRound(n)
+			baseline += baseRound(n)
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(b.N)/measured.Seconds(), "req/s")
-	b.ReportMetric(float64(baseline)/float64(measured), "x-baseline")
+	return baseline, measured
 }
