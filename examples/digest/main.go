@@ -3,18 +3,16 @@ package main
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path"
-	"syscall"
 
 	"github.com/gocred/gocred/cred"
+	"github.com/gocred/gocred/examples/internal/httpserve"
 	"github.com/gocred/gocred/httpauth"
 	"github.com/gocred/gocred/realms"
 )
@@ -130,27 +128,5 @@ func run(addr string, mistake bool) error {
 	url := "http://" + ln.Addr().String() + "/example/foo"
 	fmt.Printf("Serving %s with Digest (%v) and Basic auth. Try:\n  curl --digest -u alice:wonderland %s\n",
 		url, digest.Offered(), url)
-	return serve(ln, mux)
-}
-
-// serve serves h on ln until SIGINT or SIGTERM, then lets requests in flight
-// finish.
-func serve(ln net.Listener, h http.Handler) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	srv := &http.Server{Handler: h}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	if err := srv.Shutdown(context.Background()); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return httpserve.UntilSignal(ln, mux)
 }
