@@ -162,75 +162,77 @@ func (r *registry) computeRoute(t reflect.Type) *route {
 // ErrUnhandledCredentials when no checker handles them, ErrLoginDenied when
 // the realm refuses the user, the context's error when ctx ends first, and
 // any other error for an internal failure of a checker or the realm.
-func (p *Portal) Login(ctx context.Context, creds Credentials, mind Mind, ifaces ...reflect.Type) (Session, error) {
+func (p *Portal) Login(ctx context.Context, creds Credentials, mind Mind, ifaces ...reflect.Type) (s Session, err error) {
 	obs := p.observer.Load()
-	var start time.Time
-	if obs != nil {
-		start = time.Now()
+	if obs == nil {
+		err = p.login(ctx, creds, &mind, ifaces, &s)
+		return s, err
 	}
-	s, err := p.login(ctx, creds, mind, ifaces)
-	if obs != nil {
-		ev := LoginEvent{
-			Protocol:   mind.Protocol,
-			RemoteAddr: mind.RemoteAddr,
-			ID:         s.ID,
-			Outcome:    OutcomeOf(err),
-			Duration:   time.Since(start),
-		}
-		if u, ok := creds.(interface{ Username() string }); ok {
-			ev.Username = u.Username()
-		}
-		if ev.Outcome == OutcomeError || ev.Outcome == OutcomeUnhandled {
-			ev.Err = err
-		}
-		(*obs).ObserveLogin(ctx, ev)
+	start := time.Now()
+	err = p.login(ctx, creds, &mind, ifaces, &s)
+	ev := LoginEvent{
+		Protocol:   mind.Protocol,
+		RemoteAddr: mind.RemoteAddr,
+		ID:         s.ID,
+		Outcome:    OutcomeOf(err),
+		Duration:   time.Since(start),
 	}
+	if u, ok := creds.(interface{ Username() string }); ok {
+		ev.Username = u.Username()
+	}
+	if ev.Outcome == OutcomeError || ev.Outcome == OutcomeUnhandled {
+		ev.Err = err
+	}
+	(*obs).ObserveLogin(ctx, ev)
 	return s, err
 }
 
-func (p *Portal) login(ctx context.Context, creds Credentials, mind Mind, ifaces []reflect.Type) (Session, error) {
+// login does Login's work, filling in *s only on success. The session and
+// mind travel by pointer so the login path copies neither.
+func (p *Portal) login(ctx context.Context, creds Credentials, mind *Mind, ifaces []reflect.Type, s *Session) error {
 	if err := ctx.Err(); err != nil {
-		return Session{}, fmt.Errorf("cred: login abandoned: %w", err)
+		return fmt.Errorf("cred: login abandoned: %w", err)
 	}
 	if len(ifaces) == 0 {
-		return Session{}, errors.New("cred: Login: no avatar interface asked for")
+		return errors.New("cred: Login: no avatar interface asked for")
 	}
 	rt := p.reg.Load().route(reflect.TypeOf(creds))
 	if rt.err != nil {
-		return Session{}, rt.err
+		return rt.err
 	}
 	id, err := tryCheckers(ctx, rt.checkers, creds, mind)
 	if err != nil {
-		return Session{}, err
+		return err
 	}
 	if err := ctx.Err(); err != nil {
-		return Session{}, fmt.Errorf("cred: login abandoned: %w", err)
+		return fmt.Errorf("cred: login abandoned: %w", err)
 	}
-	iface, avatar, logout, err := p.realm.RequestAvatar(ctx, id, mind, ifaces...)
+	iface, avatar, logout, err := p.realm.RequestAvatar(ctx, id, *mind, ifaces...)
 	if err != nil {
 		if errors.Is(err, ErrLoginDenied) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return Session{}, err
+			return err
 		}
-		return Session{}, fmt.Errorf("cred: realm failed for %s: %w", id, err)
+		return fmt.Errorf("cred: realm failed for %s: %w", id, err)
 	}
-	s := Session{ID: id, Interface: iface, Avatar: avatar, Logout: once(logout)}
+	logout = once(logout)
 	if err := p.checkAvatar(iface, avatar, ifaces); err != nil {
-		s.Logout()
-		return Session{}, err
+		logout()
+		return err
 	}
 	if err := ctx.Err(); err != nil {
-		s.Logout()
-		return Session{}, fmt.Errorf("cred: login abandoned: %w", err)
+		logout()
+		return fmt.Errorf("cred: login abandoned: %w", err)
 	}
-	return s, nil
+	*s = Session{ID: id, Interface: iface, Avatar: avatar, Logout: logout}
+	return nil
 }
 
 // tryCheckers asks each checker in turn: a refusal moves on to the next,
 // anything else ends the search.
-func tryCheckers(ctx context.Context, checkers []Checker, creds Credentials, mind Mind) (AvatarID, error) {
+func tryCheckers(ctx context.Context, checkers []Checker, creds Credentials, mind *Mind) (AvatarID, error) {
 	var refusal error
 	for _, c := range checkers {
-		id, err := c.RequestAvatarID(ctx, creds, mind)
+		id, err := c.RequestAvatarID(ctx, creds, *mind)
 		if err == nil {
 			if id.IsZero() {
 				return AvatarID{}, fmt.Errorf("cred: checker %s accepted credentials but returned the zero AvatarID", DescribeChecker(c))
