@@ -85,6 +85,28 @@ func (c *Chain) ResolveUserHash(ctx context.Context, realm, algorithm, userhash 
 	return "", false
 }
 
+// CanResolveUserHash reports whether the inner checker can resolve
+// userhashes (see cred.ResolvesUserHashes).
+func (c *Cache) CanResolveUserHash() bool { return cred.ResolvesUserHashes(c.inner) }
+
+// CanResolveUserHash reports whether the inner checker can resolve
+// userhashes (see cred.ResolvesUserHashes).
+func (l *Limit) CanResolveUserHash() bool { return cred.ResolvesUserHashes(l.inner) }
+
+// CanResolveUserHash reports whether the inner checker can resolve
+// userhashes (see cred.ResolvesUserHashes).
+func (t *Throttle) CanResolveUserHash() bool { return cred.ResolvesUserHashes(t.inner) }
+
+// CanResolveUserHash reports whether some member can resolve userhashes.
+func (c *Chain) CanResolveUserHash() bool {
+	for _, m := range c.members {
+		if cred.ResolvesUserHashes(m) {
+			return true
+		}
+	}
+	return false
+}
+
 var (
 	_ cred.DigestAlgorithmer = (*Cache)(nil)
 	_ cred.DigestAlgorithmer = (*Limit)(nil)

@@ -74,4 +74,22 @@ func TestDecoratorsReportWhatTheirStoresCanVerifyForDigest(t *testing.T) {
 			t.Fatal("resolved an unknown user")
 		}
 	})
+	t.Run("decorators say whether what they wrap can resolve userhashes", func(t *testing.T) {
+		cases := []struct {
+			name    string
+			checker cred.Checker
+			want    bool
+		}{
+			{"a throttled htdigest store can", throttle(checkers.NewLimit(htdigest, 2)), true},
+			{"a throttled one-way hash store cannot", throttle(checkers.NewLimit(memory, 2)), false},
+			{"a chain with an htdigest store can", throttle(checkers.NewChain(memory, htdigest)), true},
+			{"a cached one-way hash store cannot", cache(memory), false},
+			{"the plaintext store itself can", plain, true},
+		}
+		for _, c := range cases {
+			if got := cred.ResolvesUserHashes(c.checker); got != c.want {
+				t.Errorf("%s: ResolvesUserHashes = %v, want %v", c.name, got, c.want)
+			}
+		}
+	})
 }

@@ -70,4 +70,19 @@ type UserHashResolver interface {
 	ResolveUserHash(ctx context.Context, realm, algorithm, userhash string) (username string, ok bool)
 }
 
+// ResolvesUserHashes reports whether checker c can resolve userhashes: it
+// implements UserHashResolver and, if it is a decorator that forwards the
+// method to what it wraps (it has a CanResolveUserHash method), what it
+// wraps can. Protocols call it at construction, so that asking for
+// userhash over stores that cannot resolve one fails at startup.
+func ResolvesUserHashes(c Checker) bool {
+	if _, ok := c.(UserHashResolver); !ok {
+		return false
+	}
+	if f, ok := c.(interface{ CanResolveUserHash() bool }); ok {
+		return f.CanResolveUserHash()
+	}
+	return true
+}
+
 var _ Checker = (*CheckerFunc)(nil)

@@ -161,7 +161,7 @@ func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
 				can[cred.AlgorithmMD5], can[cred.AlgorithmSHA256], can[cred.AlgorithmSHA512_256] = true, true, true
 			}
 		}
-		if r, ok := c.(cred.UserHashResolver); ok {
+		if r, ok := c.(cred.UserHashResolver); ok && cred.ResolvesUserHashes(c) {
 			d.resolvers = append(d.resolvers, r)
 		}
 	}

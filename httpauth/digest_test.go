@@ -160,6 +160,25 @@ func TestDigestUserhash(t *testing.T) {
 			t.Fatal("NewDigest accepted UserHash without a resolver")
 		}
 	})
+	t.Run("UserHash over decorators whose stores cannot resolve fails at construction", func(t *testing.T) {
+		// A throttle forwards ResolveUserHash, but the one-way hash store
+		// behind it has nothing to resolve with (and an htdigest store of
+		// another realm would answer nothing either).
+		throttled := checkers.NewThrottle(checkers.NewChain(checkers.NewMemory(checkers.Bcrypt{Cost: 4}), plaintextChecker(nil)),
+			checkers.NewMemoryThrottleStore(), checkers.ThrottlePolicy{})
+		p := newPortal(t, &recordingRealm{}, throttled)
+		if _, err := NewDigest(p, DigestOptions{Realm: "r", UserHash: true}); err != nil {
+			t.Fatalf("a chain holding a plaintext store can resolve: %v", err)
+		}
+		hashOnly := checkers.NewThrottle(checkers.NewMemory(checkers.Bcrypt{Cost: 4}), checkers.NewMemoryThrottleStore(), checkers.ThrottlePolicy{})
+		digestOnly := cred.NewCheckerFunc(func(context.Context, cred.Credentials, cred.Mind) (cred.AvatarID, error) {
+			return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+		}, cred.UsernameHashedPasswordType)
+		p = newPortal(t, &recordingRealm{}, checkers.NewThrottle(checkers.NewChain(hashOnly, digestOnly), checkers.NewMemoryThrottleStore(), checkers.ThrottlePolicy{}))
+		if _, err := NewDigest(p, DigestOptions{Realm: "r", UserHash: true}); err == nil {
+			t.Fatal("NewDigest accepted UserHash over decorated stores that cannot resolve one")
+		}
+	})
 }
 
 func TestDigestOffersOnlyWhatCheckersVerify(t *testing.T) {
