@@ -72,14 +72,15 @@ func parseAuthParams(s string, fn func(name, value string) error) error {
 		if n == maxAuthParams {
 			return errParamTooMany
 		}
+		name = lowerASCII(name)
 		for _, prev := range seen[:n] {
-			if strings.EqualFold(prev, name) {
+			if prev == name {
 				return errParamDuplicate
 			}
 		}
 		seen[n] = name
 		n++
-		if err := fn(lowerASCII(name), value); err != nil {
+		if err := fn(name, value); err != nil {
 			return err
 		}
 	}

@@ -231,8 +231,8 @@ type digestParams struct {
 
 // parseDigest parses the directives of a Digest response. Unknown
 // directives are ignored, as RFC 7616 asks; duplicates are an error.
-func parseDigest(params string) (*digestParams, error) {
-	p := &digestParams{}
+func parseDigest(params string) (digestParams, error) {
+	var p digestParams
 	err := parseAuthParams(params, func(name, value string) error {
 		switch name {
 		case "username":
@@ -263,7 +263,7 @@ func parseDigest(params string) (*digestParams, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return digestParams{}, err
 	}
 	return p, nil
 }
