@@ -23,56 +23,15 @@ var (
 func parseAuthParams(s string, fn func(name, value string) error) error {
 	var seen [maxAuthParams]string
 	n := 0
-	i := 0
-	for {
-		// Skip OWS and empty list elements.
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == ',') {
-			i++
+	for i := 0; ; {
+		name, value, next, err := nextAuthParam(s, i)
+		if err != nil || next < 0 {
+			return err
 		}
-		if i == len(s) {
-			return nil
-		}
-		start := i
-		for i < len(s) && isTokenChar(s[i]) {
-			i++
-		}
-		if i == start {
-			return errParamSyntax
-		}
-		name := s[start:i]
-		i = skipOWS(s, i)
-		if i == len(s) || s[i] != '=' {
-			return errParamSyntax
-		}
-		i = skipOWS(s, i+1)
-		if i == len(s) {
-			return errParamSyntax
-		}
-		var value string
-		if s[i] == '"' {
-			v, next, ok := readQuoted(s, i)
-			if !ok {
-				return errParamSyntax
-			}
-			value, i = v, next
-		} else {
-			start := i
-			for i < len(s) && isTokenChar(s[i]) {
-				i++
-			}
-			if i == start {
-				return errParamSyntax
-			}
-			value = s[start:i]
-		}
-		i = skipOWS(s, i)
-		if i < len(s) && s[i] != ',' {
-			return errParamSyntax
-		}
+		i = next
 		if n == maxAuthParams {
 			return errParamTooMany
 		}
-		name = lowerASCII(name)
 		for _, prev := range seen[:n] {
 			if prev == name {
 				return errParamDuplicate
@@ -86,6 +45,65 @@ func parseAuthParams(s string, fn func(name, value string) error) error {
 	}
 }
 
+// nextAuthParam reads the auth-param of s starting at or after i (past
+// whitespace and empty list elements): its lower-cased name, its unescaped
+// value and the index to read on from. next is -1 at the end of the list.
+func nextAuthParam(s string, i int) (name, value string, next int, err error) {
+	// Skip OWS and empty list elements.
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == ',') {
+		i++
+	}
+	if i == len(s) {
+		return "", "", -1, nil
+	}
+	start := i
+	upper := false
+	for i < len(s) {
+		c := s[i]
+		if !tchar[c] {
+			break
+		}
+		upper = upper || 'A' <= c && c <= 'Z'
+		i++
+	}
+	if i == start {
+		return "", "", 0, errParamSyntax
+	}
+	name = s[start:i]
+	if upper {
+		name = strings.ToLower(name)
+	}
+	i = skipOWS(s, i)
+	if i == len(s) || s[i] != '=' {
+		return "", "", 0, errParamSyntax
+	}
+	i = skipOWS(s, i+1)
+	if i == len(s) {
+		return "", "", 0, errParamSyntax
+	}
+	if s[i] == '"' {
+		v, end, ok := readQuoted(s, i)
+		if !ok {
+			return "", "", 0, errParamSyntax
+		}
+		value, i = v, end
+	} else {
+		start := i
+		for i < len(s) && tchar[s[i]] {
+			i++
+		}
+		if i == start {
+			return "", "", 0, errParamSyntax
+		}
+		value = s[start:i]
+	}
+	i = skipOWS(s, i)
+	if i < len(s) && s[i] != ',' {
+		return "", "", 0, errParamSyntax
+	}
+	return name, value, i, nil
+}
+
 // readQuoted reads the quoted-string starting at s[i] == '"', returning its
 // unescaped content and the index after the closing quote.
 func readQuoted(s string, i int) (string, int, bool) {
@@ -93,27 +111,52 @@ func readQuoted(s string, i int) (string, int, bool) {
 	start := i
 	escaped := false
 	for i < len(s) {
-		c := s[i]
-		switch {
-		case c == '"':
+		// qdtext runs are the common case: eight bytes at a time, then
+		// one table lookup a byte.
+		for i+8 <= len(s) && plainQdtext8(s[i:i+8]) {
+			i += 8
+		}
+		for i < len(s) && qdtext[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
+		switch s[i] {
+		case '"':
 			v := s[start:i]
 			if escaped {
 				v = unescapeQuoted(v)
 			}
 			return v, i + 1, true
-		case c == '\\':
+		case '\\':
 			if i+1 == len(s) || !isQuotedPairChar(s[i+1]) {
 				return "", 0, false
 			}
 			escaped = true
 			i += 2
-		case c == '\t' || (c >= 0x20 && c != 0x7f):
-			i++
 		default:
 			return "", 0, false // a control character
 		}
 	}
 	return "", 0, false // no closing quote: the header was cut short
+}
+
+// plainQdtext8 reports whether the 8 bytes of s are all qdtext other than
+// tab (so no '"', '\\', control character or DEL), testing them as one
+// word: the standard "has a zero byte" and "has a byte less than n" bit
+// tricks, which never miss such a byte.
+func plainQdtext8(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	_ = s[7]
+	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	hasZero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
+	bad := (x - ones*0x20) & ^x & highs // a byte below 0x20
+	bad |= hasZero(x ^ (ones * '"'))
+	bad |= hasZero(x ^ (ones * '\\'))
+	bad |= hasZero(x ^ (ones * 0x7f))
+	return bad == 0
 }
 
 func unescapeQuoted(v string) string {
@@ -137,23 +180,17 @@ func skipOWS(s string, i int) int {
 	return i
 }
 
-// isTokenChar reports whether c is an RFC 9110 tchar.
-func isTokenChar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
+// tchar marks the RFC 9110 token characters; qdtext the bytes a
+// quoted-string holds unescaped (any but '"', '\\' and controls other than
+// tab). Tables, because header parsing runs on every request.
+var tchar, qdtext = func() (t, q [256]bool) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		t[c] = 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0
+		q[c] = isQuotedPairChar(b) && b != '"' && b != '\\'
 	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
-func lowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
-			return strings.ToLower(s)
-		}
-	}
-	return s
-}
+	return t, q
+}()
 
 // appendQuoted appends s as an RFC 9110 quoted-string.
 func appendQuoted(dst []byte, s string) []byte {

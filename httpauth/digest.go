@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -230,42 +229,66 @@ type digestParams struct {
 }
 
 // parseDigest parses the directives of a Digest response. Unknown
-// directives are ignored, as RFC 7616 asks; duplicates are an error.
+// directives are ignored, as RFC 7616 asks; duplicates, known or not, are
+// an error.
 func parseDigest(params string) (digestParams, error) {
-	var p digestParams
-	err := parseAuthParams(params, func(name, value string) error {
+	var (
+		p       digestParams
+		known   uint16 // bit i: directive i of the switch below was seen
+		unknown [maxAuthParams]string
+		nu, n   int
+	)
+	for i := 0; ; n++ {
+		name, value, next, err := nextAuthParam(params, i)
+		if err != nil {
+			return digestParams{}, err
+		}
+		if next < 0 {
+			return p, nil
+		}
+		i = next
+		if n == maxAuthParams {
+			return digestParams{}, errParamTooMany
+		}
+		var bit uint16
 		switch name {
 		case "username":
-			p.username, p.hasUsername = value, true
+			p.username, p.hasUsername, bit = value, true, 1<<0
 		case "username*":
-			p.usernameStar, p.hasUsernameStar = value, true
+			p.usernameStar, p.hasUsernameStar, bit = value, true, 1<<1
 		case "realm":
-			p.realm = value
+			p.realm, bit = value, 1<<2
 		case "nonce":
-			p.nonce = value
+			p.nonce, bit = value, 1<<3
 		case "uri":
-			p.uri = value
+			p.uri, bit = value, 1<<4
 		case "response":
-			p.response = value
+			p.response, bit = value, 1<<5
 		case "algorithm":
-			p.algorithm = value
+			p.algorithm, bit = value, 1<<6
 		case "cnonce":
-			p.cnonce = value
+			p.cnonce, bit = value, 1<<7
 		case "opaque":
-			p.opaque = value
+			p.opaque, bit = value, 1<<8
 		case "qop":
-			p.qop = value
+			p.qop, bit = value, 1<<9
 		case "nc":
-			p.nc = value
+			p.nc, bit = value, 1<<10
 		case "userhash":
-			p.userhash = value
+			p.userhash, bit = value, 1<<11
+		default:
+			if slices.Contains(unknown[:nu], name) {
+				return digestParams{}, errParamDuplicate
+			}
+			unknown[nu] = name
+			nu++
+			continue
 		}
-		return nil
-	})
-	if err != nil {
-		return digestParams{}, err
+		if known&bit != 0 {
+			return digestParams{}, errParamDuplicate
+		}
+		known |= bit
 	}
-	return p, nil
 }
 
 func malformed(format string, args ...any) error {
@@ -290,13 +313,8 @@ func (d *Digest) Decode(r *http.Request, params string) (cred.Credentials, error
 	case p.nonce == "", p.uri == "", p.response == "":
 		return nil, malformed("missing nonce, uri or response")
 	}
-	var alg *digestAlgorithm
-	if p.algorithm == "" {
-		alg = lookupAlgorithm("MD5") // RFC 7616: absent means MD5
-	} else {
-		alg = lookupAlgorithm(p.algorithm)
-	}
-	if alg == nil || !slices.Contains(d.offered, alg) {
+	alg := d.offeredAlgorithm(p.algorithm)
+	if alg == nil {
 		return nil, refused("algorithm %q was not offered", p.algorithm)
 	}
 	if p.realm != d.realm {
@@ -320,8 +338,8 @@ func (d *Digest) Decode(r *http.Request, params string) (cred.Credentials, error
 	if len(p.nc) != 8 {
 		return nil, malformed("nc must be 8 hex digits")
 	}
-	nc, err := strconv.ParseUint(p.nc, 16, 32)
-	if err != nil || nc == 0 {
+	nc, ok := parseNonceCount(p.nc)
+	if !ok || nc == 0 {
 		return nil, malformed("nc must be 8 hex digits, not zero")
 	}
 	if !uriMatches(p.uri, r) {
@@ -332,12 +350,8 @@ func (d *Digest) Decode(r *http.Request, params string) (cred.Credentials, error
 		nc: p.nc, ncValue: nc, cnonce: p.cnonce, qop: p.qop,
 		ctx: r.Context(), store: d.store,
 	}
-	// Check the length first: hex.Decode must not write past responseBuf.
-	if len(p.response) != 2*alg.size {
-		return nil, malformed("response is not %d hex digits", 2*alg.size)
-	}
-	var hexBuf [128]byte
-	if _, err := hex.Decode(c.responseBuf[:], append(hexBuf[:0], p.response...)); err != nil {
+	// Check the length first: decodeHex must not write past responseBuf.
+	if len(p.response) != 2*alg.size || !decodeHex(c.responseBuf[:alg.size], p.response) {
 		return nil, malformed("response is not %d hex digits", 2*alg.size)
 	}
 	c.response = c.responseBuf[:alg.size]
@@ -382,6 +396,72 @@ func (d *Digest) Decode(r *http.Request, params string) (cred.Credentials, error
 	}
 	return c, nil
 }
+
+// offeredAlgorithm returns the offered algorithm the client named (no
+// name means MD5, as RFC 7616 says), or nil.
+func (d *Digest) offeredAlgorithm(name string) *digestAlgorithm {
+	if name == "" {
+		name = "MD5"
+	}
+	for _, a := range d.offered { // the usual case: spelled as offered
+		if a.name == name {
+			return a
+		}
+	}
+	if a := lookupAlgorithm(name); a != nil && slices.Contains(d.offered, a) {
+		return a
+	}
+	return nil
+}
+
+// parseNonceCount parses nc: exactly eight hex digits.
+func parseNonceCount(s string) (uint64, bool) {
+	if len(s) != 8 {
+		return 0, false
+	}
+	var n uint64
+	for i := 0; i < len(s); i++ {
+		v := hexValue[s[i]]
+		if v > 0xf {
+			return 0, false
+		}
+		n = n<<4 | uint64(v)
+	}
+	return n, true
+}
+
+// decodeHex decodes the hex digits of s (either case) into dst, which is
+// len(s)/2 long.
+func decodeHex(dst []byte, s string) bool {
+	if len(s) != 2*len(dst) {
+		return false
+	}
+	for i := range dst {
+		hi, lo := hexValue[s[2*i]], hexValue[s[2*i+1]]
+		if hi > 0xf || lo > 0xf {
+			return false
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return true
+}
+
+// hexValue maps a hex digit to its value and every other byte to 0xff.
+var hexValue = func() (t [256]byte) {
+	for c := range t {
+		switch {
+		case '0' <= c && c <= '9':
+			t[c] = byte(c - '0')
+		case 'a' <= c && c <= 'f':
+			t[c] = byte(c - 'a' + 10)
+		case 'A' <= c && c <= 'F':
+			t[c] = byte(c - 'A' + 10)
+		default:
+			t[c] = 0xff
+		}
+	}
+	return t
+}()
 
 func (d *Digest) resolveUserHash(ctx context.Context, alg, userhash string) (string, bool) {
 	for _, r := range d.resolvers {
@@ -478,7 +558,8 @@ func (d *Digest) FinishLogin(ctx context.Context, w http.ResponseWriter, _ *http
 		info = append(info, c.nc...)
 		info = append(info, ", cnonce="...)
 		info = appendQuoted(info, c.cnonce)
-		w.Header()["Authentication-Info"] = []string{string(info)}
+		c.infoHeader[0] = string(info)
+		w.Header()["Authentication-Info"] = c.infoHeader[:]
 	}
 	return nil
 }

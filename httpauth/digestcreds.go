@@ -111,14 +111,15 @@ type DigestCredentials struct {
 	ncValue     uint64
 	cnonce      string
 	qop         string
-	bodyHash    string // hex H(entity-body), for qop=auth-int
-	response    []byte // decoded from hex, in responseBuf
-	responseBuf [64]byte
+	bodyHash    string   // hex H(entity-body), for qop=auth-int
+	response    []byte   // decoded from hex, in responseBuf
+	responseBuf [32]byte // the largest digest: SHA-256, SHA-512/256
 	userhash    bool
 	expires     int64  // nonce expiry, Unix nanoseconds
 	stale       bool   // nonce genuine but expired
 	sessionHA1  []byte // hex, in sessionBuf; set by a successful check; keys rspauth
-	sessionBuf  [128]byte
+	sessionBuf  [64]byte
+	infoHeader  [1]string // the Authentication-Info header's value slice
 
 	// The nonce-count is recorded as part of verifying the response, so a
 	// replayed request is a refusal that the checker (and a throttle

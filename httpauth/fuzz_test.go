@@ -33,8 +33,10 @@ func FuzzParseBasic(f *testing.F) {
 	})
 }
 
-// FuzzParseAuthParams: no input panics, and an accepted list re-serialised
-// with quote parses back to the same parameters.
+// FuzzParseAuthParams: no input panics; an accepted list re-serialised
+// with quote parses back to the same parameters; and parseDigest, which
+// has a parser of its own, accepts exactly the same lists with the same
+// values.
 func FuzzParseAuthParams(f *testing.F) {
 	for _, s := range []string{
 		`username="Mufasa", realm="testrealm@host.com", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", uri="/dir/index.html", qop=auth, nc=00000001, cnonce="0a4f113b", response="6629fae49393a05397450978507c4ef1", opaque="5ccc069c403ebaf9f0171e9517f40e41"`,
@@ -44,11 +46,21 @@ func FuzzParseAuthParams(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		var names, values []string
-		if err := parseAuthParams(s, func(n, v string) error {
+		err := parseAuthParams(s, func(n, v string) error {
 			names, values = append(names, n), append(values, v)
 			return nil
-		}); err != nil {
+		})
+		p, derr := parseDigest(s)
+		if (err == nil) != (derr == nil) {
+			t.Fatalf("%q: parseAuthParams says %v, parseDigest %v", s, err, derr)
+		}
+		if err != nil {
 			return
+		}
+		for i, n := range names {
+			if want, ok := map[string]string{"username": p.username, "realm": p.realm, "nonce": p.nonce, "uri": p.uri, "response": p.response, "cnonce": p.cnonce, "nc": p.nc, "qop": p.qop}[n]; ok && want != values[i] {
+				t.Fatalf("%q: %s is %q to parseAuthParams, %q to parseDigest", s, n, values[i], want)
+			}
 		}
 		var b strings.Builder
 		for i := range names {
