@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -86,15 +87,20 @@ func New(portal *cred.Portal, factories ...CredentialFactory) (*Middleware, erro
 	}, nil
 }
 
-var handlerType = reflect.TypeFor[http.Handler]()
-var anyType = reflect.TypeFor[any]()
+var (
+	handlerType = reflect.TypeFor[http.Handler]()
+	anyType     = reflect.TypeFor[any]()
+	// One slice each, so a request does not allocate its own.
+	handlerTypes = []reflect.Type{handlerType}
+	anyTypes     = []reflect.Type{anyType}
+)
 
 // Handler returns a handler that logs in and lets the avatar serve: the
 // realm is asked for an http.Handler, as Twisted's HTTPAuthSessionWrapper
 // asks for an IResource.
 func (m *Middleware) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m.serve(w, r, nil, handlerType)
+		m.serve(w, r, nil, handlerTypes...)
 	})
 }
 
@@ -111,7 +117,9 @@ func (m *Middleware) WrapFor(next http.Handler, ifaces ...reflect.Type) http.Han
 		panic("httpauth: WrapFor: next handler is nil")
 	}
 	if len(ifaces) == 0 {
-		ifaces = []reflect.Type{anyType}
+		ifaces = anyTypes
+	} else {
+		ifaces = slices.Clone(ifaces)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m.serve(w, r, next, ifaces...)
@@ -199,7 +207,7 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 			return
 		}
 	}
-	r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, &s))
+	r = r.WithContext(&sessionContext{Context: r.Context(), session: s})
 	if next == nil {
 		h, ok := s.Avatar.(http.Handler)
 		if !ok { // the portal checks the type; this is a bug elsewhere
@@ -282,6 +290,22 @@ type refusalExplainer interface {
 }
 
 type sessionKey struct{}
+
+// sessionContext is the context of an authenticated request: its parent
+// and the session, in one allocation (context.WithValue and the session
+// would be two).
+type sessionContext struct {
+	context.Context
+	session cred.Session
+}
+
+// Value answers sessionKey with the session and passes other keys on.
+func (c *sessionContext) Value(key any) any {
+	if _, ok := key.(sessionKey); ok {
+		return &c.session
+	}
+	return c.Context.Value(key)
+}
 
 // AvatarIDFrom returns who logged in for the request with context ctx.
 func AvatarIDFrom(ctx context.Context) (cred.AvatarID, bool) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"sync/atomic"
 
 	"github.com/gocred/gocred/cred"
 )
@@ -22,6 +23,11 @@ type Static struct {
 	// Logout, if not nil, is returned as every session's logout func; the
 	// portal calls it once per session.
 	Logout func()
+
+	// verified is the last (avatar type, Interface) pair found to fit, so
+	// the reflect check runs once, not per login (the fields are exported
+	// and may change, so the pair is compared each time).
+	verified atomic.Pointer[[2]reflect.Type]
 }
 
 // NewStatic returns a realm answering iface with avatar for everyone.
@@ -42,8 +48,15 @@ func (s *Static) RequestAvatar(ctx context.Context, id cred.AvatarID, mind cred.
 	if s.Interface == nil {
 		return nil, nil, nil, errors.New("realms: Static has no Interface")
 	}
-	if s.Avatar == nil || !reflect.TypeOf(s.Avatar).AssignableTo(s.Interface) {
-		return nil, nil, nil, fmt.Errorf("realms: Static avatar %T does not implement %s", s.Avatar, s.Interface)
+	if s.Avatar == nil {
+		return nil, nil, nil, errors.New("realms: Static has no Avatar")
+	}
+	pair := [2]reflect.Type{reflect.TypeOf(s.Avatar), s.Interface}
+	if v := s.verified.Load(); v == nil || *v != pair {
+		if !pair[0].AssignableTo(s.Interface) {
+			return nil, nil, nil, fmt.Errorf("realms: Static avatar %T does not implement %s", s.Avatar, s.Interface)
+		}
+		s.verified.Store(&pair)
 	}
 	if !slices.Contains(ifaces, s.Interface) {
 		if slices.Contains(ifaces, anyType) {
