@@ -37,8 +37,9 @@ type DigestOptions struct {
 	// NonceLifetime is how long a nonce is accepted (default 5 minutes).
 	// After that the client gets stale=true and retries with a new one.
 	NonceLifetime time.Duration
-	// Key signs nonces (HMAC-SHA-256). Servers that share it accept each
-	// other's nonces. At least 32 bytes; default a random key.
+	// Key authenticates nonces: each carries an AES-256 tag under a key
+	// derived from Key and the realm with HMAC-SHA-256. Servers that share
+	// it accept each other's nonces. At least 32 bytes; default a random key.
 	Key []byte
 	// Store remembers nonce-counts against replay. Default: a
 	// MemoryNonceStore with Window = NonceLifetime.
@@ -126,7 +127,7 @@ func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
 	d := &Digest{
 		realm:    opts.Realm,
 		qop:      slices.Clone(opts.Qop),
-		minter:   &nonceMinter{key: slices.Clone(opts.Key), realm: opts.Realm, lifetime: opts.NonceLifetime, now: time.Now},
+		minter:   newNonceMinter(opts.Key, opts.Realm, opts.NonceLifetime),
 		opaque:   opaqueFor(opts.Key, opts.Realm),
 		store:    opts.Store,
 		userhash: opts.UserHash,

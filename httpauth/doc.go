@@ -17,7 +17,7 @@
 // Middleware for every status code it answers with, and Digest for nonces,
 // replay protection and what each Digest fault gets.
 //
-// Digest nonces are HMAC-signed and expire; servers that share
+// Digest nonces carry a tag keyed by DigestOptions.Key and expire; servers that share
 // DigestOptions.Key accept each other's nonces. Nonce-counts are tracked in
 // a NonceStore (MemoryNonceStore by default) so a captured request cannot be
 // replayed.
