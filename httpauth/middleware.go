@@ -154,7 +154,7 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		creds   cred.Credentials
 		factory CredentialFactory
 	)
-	headers := r.Header.Values("Authorization")
+	headers := r.Header["Authorization"] // canonical already: no Values call
 	switch {
 	case len(headers) == 0:
 		if !m.anonymous {
