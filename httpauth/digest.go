@@ -352,10 +352,9 @@ func (d *Digest) Decode(r *http.Request, params string) (cred.Credentials, error
 		ctx: r.Context(), store: d.store,
 	}
 	// Check the length first: decodeHex must not write past responseBuf.
-	if len(p.response) != 2*alg.size || !decodeHex(c.responseBuf[:alg.size], p.response) {
+	if len(p.response) != 2*alg.size || !decodeHex(c.response[:alg.size], p.response) {
 		return nil, malformed("response is not %d hex digits", 2*alg.size)
 	}
-	c.response = c.responseBuf[:alg.size]
 	expires, err := d.minter.verify(p.nonce)
 	switch {
 	case errors.Is(err, errNonceExpired):

@@ -101,25 +101,27 @@ func (a *digestAlgorithm) hexHash(parts ...string) string {
 // (the checker supplies a stored HA1), and never reveal the response or any
 // hash when printed.
 type DigestCredentials struct {
-	username    string
-	realm       string
-	alg         *digestAlgorithm
-	method      string
-	uri         string
-	nonce       string
-	nc          string // eight hex digits, as sent
-	ncValue     uint64
-	cnonce      string
-	qop         string
-	bodyHash    string   // hex H(entity-body), for qop=auth-int
-	response    []byte   // decoded from hex, in responseBuf
-	responseBuf [32]byte // the largest digest: SHA-256, SHA-512/256
-	userhash    bool
-	expires     int64  // nonce expiry, Unix nanoseconds
-	stale       bool   // nonce genuine but expired
-	sessionHA1  []byte // hex, in sessionBuf; set by a successful check; keys rspauth
-	sessionBuf  [64]byte
-	infoHeader  [1]string // the Authentication-Info header's value slice
+	username   string
+	realm      string
+	alg        *digestAlgorithm
+	method     string
+	uri        string
+	nonce      string
+	nc         string // eight hex digits, as sent
+	ncValue    uint64
+	cnonce     string
+	qop        string
+	bodyHash   string   // hex H(entity-body), for qop=auth-int
+	response   [32]byte // decoded from hex; alg.size bytes of it
+	sessionHA1 [64]byte // hex, 2*alg.size of it; keys rspauth
+	verified   bool     // a check matched the response; sessionHA1 is set
+	userhash   bool
+	stale      bool      // nonce genuine but expired
+	expires    int64     // nonce expiry, Unix nanoseconds
+	infoHeader [1]string // the Authentication-Info header's value slice
+	// session is the request's context once logged in, allocated with the
+	// credentials (see sessionHolder).
+	session sessionContext
 
 	// The nonce-count is recorded as part of verifying the response, so a
 	// replayed request is a refusal that the checker (and a throttle
@@ -196,10 +198,11 @@ func (c *DigestCredentials) checkHA1(key []byte) bool {
 	}
 	in = append(append(in, ':'), ha2...)
 	var sum [64]byte
-	if subtle.ConstantTimeCompare(a.sum(sum[:0], in), c.response) != 1 {
+	if subtle.ConstantTimeCompare(a.sum(sum[:0], in), c.response[:a.size]) != 1 {
 		return false
 	}
-	c.sessionHA1 = append(c.sessionBuf[:0], key...)
+	copy(c.sessionHA1[:], key)
+	c.verified = true
 	return c.recordNonceCount()
 }
 
@@ -239,13 +242,13 @@ func (c *DigestCredentials) explainRefusal(err error) error {
 // false before a successful check. For qop=auth-int it would need the
 // response body, so it is only computed for qop=auth.
 func (c *DigestCredentials) appendRspauth(dst []byte) ([]byte, bool) {
-	if c.sessionHA1 == nil || c.qop != "auth" {
+	if !c.verified || c.qop != "auth" {
 		return dst, false
 	}
 	var in [512]byte
 	var ha2 [128]byte
 	h := c.alg.appendHex(ha2[:0], joined(in[:0], "", c.uri))
-	data := append(joined(append(in[:0], c.sessionHA1...), "", c.nonce, c.nc, c.cnonce, c.qop), ':')
+	data := append(joined(append(in[:0], c.sessionHA1[:2*c.alg.size]...), "", c.nonce, c.nc, c.cnonce, c.qop), ':')
 	return c.alg.appendHex(dst, append(data, h...)), true
 }
 
@@ -267,3 +270,6 @@ var (
 	_ cred.UsernameHashedPassword = (*DigestCredentials)(nil)
 	_ cred.UsernameDigestHash     = (*DigestCredentials)(nil)
 )
+
+// sessionSlot returns room for the request's session context.
+func (c *DigestCredentials) sessionSlot() *sessionContext { return &c.session }

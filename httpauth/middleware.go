@@ -207,7 +207,14 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 			return
 		}
 	}
-	r = r.WithContext(&sessionContext{Context: r.Context(), session: s})
+	var sc *sessionContext
+	if h, ok := creds.(sessionHolder); ok {
+		sc = h.sessionSlot()
+	} else {
+		sc = new(sessionContext)
+	}
+	*sc = sessionContext{Context: r.Context(), session: s}
+	r = r.WithContext(sc)
 	if next == nil {
 		h, ok := s.Avatar.(http.Handler)
 		if !ok { // the portal checks the type; this is a bug elsewhere
@@ -305,6 +312,12 @@ func (c *sessionContext) Value(key any) any {
 		return &c.session
 	}
 	return c.Context.Value(key)
+}
+
+// sessionHolder is implemented by credentials that carry room for the
+// request's sessionContext, saving an allocation per request.
+type sessionHolder interface {
+	sessionSlot() *sessionContext
 }
 
 // AvatarIDFrom returns who logged in for the request with context ctx.
