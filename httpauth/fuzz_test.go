@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -107,6 +108,29 @@ func FuzzDigestHeader(f *testing.F) {
 		case 200, 400, 401, 413:
 		default:
 			t.Fatalf("header %q got %d", header, w.Code)
+		}
+	})
+}
+
+// FuzzDecodeNonce: decodeNonce accepts exactly what strict unpadded
+// base64url accepts for a nonce's length, with the same bytes.
+func FuzzDecodeNonce(f *testing.F) {
+	m := newNonceMinter(make([]byte, 32), "r", time.Minute)
+	f.Add(m.mint())
+	f.Add(strings.Repeat("A", nonceLen-1) + "B") // unused bits set
+	f.Add(strings.Repeat("_", nonceLen))
+	f.Add(strings.Repeat("=", nonceLen))
+	strict := base64.RawURLEncoding.Strict()
+	f.Fuzz(func(t *testing.T, s string) {
+		var raw [nonceRawLen]byte
+		ok := decodeNonce(&raw, s)
+		want, err := strict.DecodeString(s)
+		wantOK := err == nil && len(s) == nonceLen && len(want) == nonceRawLen
+		if ok != wantOK {
+			t.Fatalf("decodeNonce(%q) = %v, base64 says %v (%v)", s, ok, wantOK, err)
+		}
+		if ok && string(raw[:]) != string(want) {
+			t.Fatalf("decodeNonce(%q) = %x, base64 says %x", s, raw, want)
 		}
 	})
 }

@@ -26,9 +26,6 @@ const (
 	nonceLen    = (nonceRawLen*8 + 5) / 6 // unpadded base64
 )
 
-// nonceEncoding is built once: Strict returns a new Encoding each call.
-var nonceEncoding = base64.RawURLEncoding.Strict()
-
 var (
 	errNonceInvalid = errors.New("nonce not issued by this server")
 	errNonceExpired = errors.New("nonce expired")
@@ -85,8 +82,7 @@ func (m *nonceMinter) verify(nonce string) (expires time.Time, err error) {
 		return time.Time{}, errNonceInvalid
 	}
 	var raw [nonceRawLen]byte
-	var src [nonceLen]byte
-	if n, err := nonceEncoding.Decode(raw[:], append(src[:0], nonce...)); err != nil || n != nonceRawLen {
+	if !decodeNonce(&raw, nonce) {
 		return time.Time{}, errNonceInvalid
 	}
 	var want [aes.BlockSize]byte
@@ -107,6 +103,44 @@ func (m *nonceMinter) verify(nonce string) (expires time.Time, err error) {
 	}
 	return expires, nil
 }
+
+// decodeNonce decodes a nonce's nonceLen characters of unpadded base64url
+// into raw, strictly (the unused low bits of the last character must be
+// zero), as base64.RawURLEncoding.Strict() would, without copying the
+// string.
+func decodeNonce(raw *[nonceRawLen]byte, nonce string) bool {
+	if len(nonce) != nonceLen {
+		return false
+	}
+	var bad byte
+	j := 0
+	for i := 0; i+4 <= len(nonce); i += 4 {
+		a, b, c, d := base64URLValue[nonce[i]], base64URLValue[nonce[i+1]], base64URLValue[nonce[i+2]], base64URLValue[nonce[i+3]]
+		bad |= a | b | c | d
+		raw[j], raw[j+1], raw[j+2] = a<<2|b>>4, b<<4|c>>2, c<<6|d
+		j += 3
+	}
+	// nonceRawLen = 32 = 10*3 + 2: three characters carry the last two
+	// bytes, and the last one's two low bits are unused.
+	tail := nonce[len(nonce)-3:]
+	a, b, c := base64URLValue[tail[0]], base64URLValue[tail[1]], base64URLValue[tail[2]]
+	bad |= a | b | c
+	raw[j], raw[j+1] = a<<2|b>>4, b<<4|c>>2
+	return bad&0xc0 == 0 && c&3 == 0
+}
+
+// base64URLValue maps the base64url alphabet to its values and every other
+// byte to 0xff.
+var base64URLValue = func() (t [256]byte) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i := range len(alphabet) {
+		t[alphabet[i]] = byte(i)
+	}
+	return t
+}()
 
 // opaque returns the value sent as opaque: fixed for a key and realm, so
 // servers sharing a key agree on it.
