@@ -159,6 +159,11 @@ func (s *benchServer) cpu(b *testing.B) time.Duration {
 // one client: Digest ones on a nonce of its own, fetched from url.
 func remoteHeaders(b *testing.B, url string, tc authBenchCase, out []string) {
 	switch {
+	case tc.control:
+		next := controlDigestHeaders(b)
+		for i := range out {
+			out[i] = next()
+		}
 	case tc.basic:
 		for i := range out {
 			out[i] = basicHeader(benchUser, benchPassword)
