@@ -339,6 +339,9 @@ func TestFileserver(t *testing.T) {
 		if r := exampletest.Curl(t, "-u", "apr1:apr1-pw", s.http+"/hello.txt"); r.Code == 0 {
 			t.Errorf("a new HTTP request during shutdown was served: %s", r.Status)
 		}
+		if r := exampletest.Curl(t, "ftp://apr1:apr1-pw@"+s.ftp+"/hello.txt"); r.Code == 0 {
+			t.Errorf("a new FTP session during shutdown was served: %q", r.Body)
+		}
 		for range 2 {
 			res := <-results
 			if res.r.Code != 0 || len(res.r.Body) != len(big) {
