@@ -2,9 +2,11 @@
 # .ci/services.sh: start the servers gocred's integration tests need, on
 # 127.0.0.1 and on ports of their own, under a temporary directory.
 #
-#   source .ci/services.sh          # starts redis-server and PostgreSQL,
-#                                   # exports GOCRED_REDIS_ADDR and
-#                                   # GOCRED_POSTGRES_DSN
+#   source .ci/services.sh          # starts redis-server, a three-node
+#                                   # Redis Cluster and PostgreSQL; exports
+#                                   # GOCRED_REDIS_ADDR,
+#                                   # GOCRED_REDIS_CLUSTER_ADDRS (comma
+#                                   # separated) and GOCRED_POSTGRES_DSN
 #   services_stop                   # stops both and removes the directory
 #                                   # (.ci/run: trap services_stop EXIT)
 #
@@ -20,6 +22,22 @@ gocred_services_free_port() {
 	# Ask the kernel for a free port by binding port 0.
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>/dev/null ||
 		echo $((20000 + RANDOM % 20000))
+}
+
+gocred_services_free_cluster_port() {
+	# A Redis Cluster node also listens on its port + 10000 (the cluster
+	# bus), so both must be free and below 65536: try ports in 20000-29999.
+	python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randint(20000, 29999)
+    try:
+        for q in (p, p + 10000):
+            s = socket.socket(); s.bind(("127.0.0.1", q)); s.close()
+    except OSError:
+        continue
+    print(p); break
+' 2>/dev/null || echo $((20000 + RANDOM % 10000))
 }
 
 gocred_services_pg_bindir() {
@@ -47,14 +65,15 @@ gocred_services_as_pg() {
 gocred_services_stop() {
 	local dir=${GOCRED_SERVICES_DIR:-}
 	[ -n "$dir" ] && [ -d "$dir" ] || return 0
-	if [ -f "$dir/redis.pid" ]; then
-		kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
-	fi
+	local pidfile
+	for pidfile in "$dir"/redis*.pid; do
+		[ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+	done
 	if [ -f "$dir/pg/postmaster.pid" ]; then
 		gocred_services_as_pg "$(gocred_services_pg_bindir)/pg_ctl" -D "$dir/pg" -m fast -w stop >/dev/null 2>&1 || true
 	fi
 	rm -rf "$dir"
-	unset GOCRED_SERVICES_DIR GOCRED_REDIS_ADDR GOCRED_POSTGRES_DSN
+	unset GOCRED_SERVICES_DIR GOCRED_REDIS_ADDR GOCRED_REDIS_CLUSTER_ADDRS GOCRED_POSTGRES_DSN
 }
 
 # services_stop is the name .ci/run traps on exit.
@@ -82,6 +101,41 @@ gocred_services_start() {
 	done
 	export GOCRED_REDIS_ADDR=127.0.0.1:$redis_port
 
+	# Redis Cluster: three masters, no replicas, the same settings.
+	local cluster_addrs="" port node
+	for node in 1 2 3; do
+		port=$(gocred_services_free_cluster_port)
+		mkdir -p "$dir/cluster$node"
+		redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
+			--maxmemory-policy noeviction --daemonize yes \
+			--cluster-enabled yes --cluster-config-file "$dir/cluster$node/nodes.conf" \
+			--pidfile "$dir/redis-cluster$node.pid" --logfile "$dir/cluster$node/redis.log" \
+			--dir "$dir/cluster$node" || {
+			echo "services.sh: redis-server (cluster node $node) did not start" >&2
+			return 1
+		}
+		for i in $(seq 50); do
+			redis-cli -p "$port" ping >/dev/null 2>&1 && break
+			sleep 0.1
+		done
+		cluster_addrs="$cluster_addrs${cluster_addrs:+ }127.0.0.1:$port"
+	done
+	# shellcheck disable=SC2086 # the addresses are separate arguments
+	redis-cli --cluster create $cluster_addrs --cluster-replicas 0 --cluster-yes >"$dir/cluster-create.log" 2>&1 || {
+		echo "services.sh: redis-cli --cluster create failed:" >&2
+		cat "$dir/cluster-create.log" >&2
+		return 1
+	}
+	for i in $(seq 100); do
+		redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' && break
+		sleep 0.1
+	done
+	if ! redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok'; then
+		echo "services.sh: the Redis Cluster did not reach cluster_state:ok" >&2
+		return 1
+	fi
+	export GOCRED_REDIS_CLUSTER_ADDRS=${cluster_addrs// /,}
+
 	# PostgreSQL: a throwaway cluster, trust authentication on 127.0.0.1 only.
 	bindir=$(gocred_services_pg_bindir)
 	if [ -z "$bindir" ] || [ ! -x "$bindir/pg_ctl" ]; then
@@ -105,14 +159,16 @@ gocred_services_start() {
 		return 1
 	}
 	export GOCRED_POSTGRES_DSN="postgres://postgres@127.0.0.1:$pg_port/postgres?sslmode=disable"
-	echo "services.sh: redis on $GOCRED_REDIS_ADDR, postgres on 127.0.0.1:$pg_port (under $dir)" >&2
+	echo "services.sh: redis on $GOCRED_REDIS_ADDR, redis cluster on $GOCRED_REDIS_CLUSTER_ADDRS, postgres on 127.0.0.1:$pg_port (under $dir)" >&2
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	# Run, not sourced: a self-test.
 	set -eu
+	trap gocred_services_stop EXIT
 	gocred_services_start
 	echo "GOCRED_REDIS_ADDR=$GOCRED_REDIS_ADDR"
+	echo "GOCRED_REDIS_CLUSTER_ADDRS=$GOCRED_REDIS_CLUSTER_ADDRS"
 	echo "GOCRED_POSTGRES_DSN=$GOCRED_POSTGRES_DSN"
 	gocred_services_stop
 else

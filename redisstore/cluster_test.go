@@ -116,6 +116,13 @@ func basicAuth(user, password string) string {
 
 func TestTwoServersShareOneRedis(t *testing.T) {
 	rdb, prefix := sharedRedis(t)
+	testTwoServersShare(t, rdb, prefix)
+}
+
+// testTwoServersShare runs two servers over the Redis of rdb, with key
+// prefix prefix: Digest on one nonce across both, replays refused on both,
+// failures counted on one locking the user out on the other.
+func testTwoServersShare(t *testing.T, rdb redis.Scripter, prefix string) {
 	a := newInstance(t, rdb, prefix, true)
 	b := newInstance(t, rdb, prefix, true)
 	servers := map[string]*instance{"A": a, "B": b}

@@ -10,6 +10,12 @@
 // unreachable, Digest and throttled logins are refused with a server error,
 // and they resume by themselves when Redis is back.
 //
+// Redis Cluster works too: pass a *redis.ClusterClient, and the stores'
+// keys carry the hash tag {gocred} (DefaultClusterPrefix), so the keys one
+// script touches share a slot. All of a store's keys then live on one
+// node: the cluster gives failover and room for other data, not more
+// throughput for these stores.
+//
 // Shortest use, shared by every server:
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379"})

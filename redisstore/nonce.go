@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -14,13 +15,55 @@ import (
 // otherwise.
 const DefaultPrefix = "gocred:"
 
+// DefaultClusterPrefix is the default prefix with a client that spreads
+// keys over several servers (*redis.ClusterClient, *redis.Ring): its hash
+// tag, {gocred}, puts every key of a store in one slot, so the keys a
+// script touches together (a nonce and the data-loss marker; a user's and
+// an address's failure counters) live on one server, as Lua scripts need.
+const DefaultClusterPrefix = "{gocred}:"
+
+// prefixFor returns the key prefix for a store over rdb: the one given,
+// or the default for rdb's kind. With a client that spreads keys over
+// several servers, a prefix without a hash tag is an error: a script's keys
+// would hash to different slots, which Redis Cluster refuses (CROSSSLOT)
+// and a Ring would silently read and write on the wrong server.
+func prefixFor(fn string, rdb redis.Scripter, prefix string) (string, error) {
+	switch rdb.(type) {
+	case *redis.ClusterClient, *redis.Ring:
+		if prefix == "" {
+			return DefaultClusterPrefix, nil
+		}
+		if !hasHashTag(prefix) {
+			return "", fmt.Errorf("redisstore: %s: with a %T, Prefix must contain a hash tag such as %q, so the keys of one call share a slot (Prefix is %q)", fn, rdb, DefaultClusterPrefix, prefix)
+		}
+		return prefix, nil
+	}
+	if prefix == "" {
+		return DefaultPrefix, nil
+	}
+	return prefix, nil
+}
+
+// hasHashTag reports whether every key starting with prefix hashes to the
+// same Redis Cluster slot: the prefix holds a '{' and, after it, a '}' with
+// at least one byte between them (Redis then hashes only those bytes).
+func hasHashTag(prefix string) bool {
+	open := strings.IndexByte(prefix, '{')
+	if open < 0 {
+		return false
+	}
+	return strings.IndexByte(prefix[open+1:], '}') > 0
+}
+
 // DefaultNonceLifetime is httpauth's default Digest nonce lifetime.
 const DefaultNonceLifetime = 5 * time.Minute
 
 // NonceStoreOptions configure NewNonceStore. Zero values pick the defaults.
 type NonceStoreOptions struct {
-	// Prefix starts every key; DefaultPrefix if empty. Servers that share
-	// nonces must use the same prefix (and the same Digest key).
+	// Prefix starts every key; DefaultPrefix if empty (DefaultClusterPrefix
+	// with a *redis.ClusterClient or *redis.Ring, where a prefix must hold
+	// a hash tag). Servers that share nonces must use the same prefix (and
+	// the same Digest key).
 	Prefix string
 	// NonceLifetime must equal httpauth.DigestOptions.NonceLifetime
 	// (DefaultNonceLifetime if zero, which is httpauth's default). After
@@ -117,9 +160,11 @@ func NewNonceStore(rdb redis.Scripter, opts NonceStoreOptions) (*NonceStore, err
 	if opts.NonceLifetime == 0 {
 		opts.NonceLifetime = DefaultNonceLifetime
 	}
-	if opts.Prefix == "" {
-		opts.Prefix = DefaultPrefix
+	prefix, err := prefixFor("NewNonceStore", rdb, opts.Prefix)
+	if err != nil {
+		return nil, err
 	}
+	opts.Prefix = prefix
 	return &NonceStore{
 		rdb:      rdb,
 		prefix:   opts.Prefix + "nonce:",

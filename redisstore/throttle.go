@@ -13,8 +13,9 @@ import (
 
 // ThrottleStoreOptions configure NewThrottleStore.
 type ThrottleStoreOptions struct {
-	// Prefix starts every key; DefaultPrefix if empty. Servers that count
-	// together must use the same prefix.
+	// Prefix starts every key; DefaultPrefix if empty (DefaultClusterPrefix
+	// with a *redis.ClusterClient or *redis.Ring, where a prefix must hold
+	// a hash tag). Servers that count together must use the same prefix.
 	Prefix string
 }
 
@@ -27,8 +28,9 @@ type ThrottleStoreOptions struct {
 // whose key expires once both its window and its block have passed, so
 // Redis holds only counters that still matter. Times are those the
 // Throttle passes in, so the servers' clocks should agree to within a
-// second or so. The keys of one call must live in one Redis (not spread
-// over Cluster slots).
+// second or so. The keys of one call must live on one server: with Redis
+// Cluster (or a Ring) the prefix's hash tag keeps them in one slot (see
+// ThrottleStoreOptions.Prefix).
 //
 // A Redis error is returned as an error: checkers.Throttle then refuses the
 // login as an internal error (fail closed), and logins resume when Redis
@@ -145,10 +147,11 @@ func NewThrottleStore(rdb redis.Scripter, opts ThrottleStoreOptions) (*ThrottleS
 	if rdb == nil {
 		return nil, errors.New("redisstore: NewThrottleStore: client is nil")
 	}
-	if opts.Prefix == "" {
-		opts.Prefix = DefaultPrefix
+	prefix, err := prefixFor("NewThrottleStore", rdb, opts.Prefix)
+	if err != nil {
+		return nil, err
 	}
-	return &ThrottleStore{rdb: rdb, prefix: opts.Prefix + "throttle:"}, nil
+	return &ThrottleStore{rdb: rdb, prefix: prefix + "throttle:"}, nil
 }
 
 // Attempt implements checkers.ThrottleStore.
