@@ -11,7 +11,8 @@ import (
 // RequestAvatar returns one of the interfaces it was asked for, the avatar
 // (which implements it) and a logout func the protocol calls exactly once
 // when the session ends (nil if there is nothing to do). A realm refuses a
-// known user with ErrLoginDenied.
+// known user with ErrLoginDenied. It must not modify ifaces, which callers
+// may share between logins (as io.Writer's Write must not modify p).
 type Realm interface {
 	RequestAvatar(ctx context.Context, id AvatarID, mind Mind, ifaces ...reflect.Type) (iface reflect.Type, avatar any, logout func(), err error)
 }

@@ -351,7 +351,7 @@ func (d *Digest) Decode(r *http.Request, params string) (cred.Credentials, error
 		nc: p.nc, ncValue: nc, cnonce: p.cnonce, qop: p.qop,
 		ctx: r.Context(), store: d.store,
 	}
-	// Check the length first: decodeHex must not write past responseBuf.
+	// The length first: decodeHex fills exactly alg.size bytes of response.
 	if len(p.response) != 2*alg.size || !decodeHex(c.response[:alg.size], p.response) {
 		return nil, malformed("response is not %d hex digits", 2*alg.size)
 	}
