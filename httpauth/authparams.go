@@ -49,13 +49,33 @@ func parseAuthParams(s string, fn func(name, value string) error) error {
 // whitespace and empty list elements): its lower-cased name, its unescaped
 // value and the index to read on from. next is -1 at the end of the list.
 func nextAuthParam(s string, i int) (name, value string, next int, err error) {
-	// Skip OWS and empty list elements.
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == ',') {
-		i++
-	}
+	i = skipListSeparators(s, i)
 	if i == len(s) {
 		return "", "", -1, nil
 	}
+	name, i, err = readParamName(s, i)
+	if err != nil {
+		return "", "", 0, err
+	}
+	value, i, err = readParamValue(s, i)
+	if err != nil {
+		return "", "", 0, err
+	}
+	return name, value, i, nil
+}
+
+// skipListSeparators skips OWS and empty list elements.
+func skipListSeparators(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == ',') {
+		i++
+	}
+	return i
+}
+
+// readParamName reads a parameter's name (a token) at s[i:], and the '='
+// after it with optional whitespace around, returning the name lower-cased
+// and the index after the '='.
+func readParamName(s string, i int) (name string, next int, err error) {
 	start := i
 	upper := false
 	for i < len(s) {
@@ -67,7 +87,7 @@ func nextAuthParam(s string, i int) (name, value string, next int, err error) {
 		i++
 	}
 	if i == start {
-		return "", "", 0, errParamSyntax
+		return "", 0, errParamSyntax
 	}
 	name = s[start:i]
 	if upper {
@@ -75,16 +95,24 @@ func nextAuthParam(s string, i int) (name, value string, next int, err error) {
 	}
 	i = skipOWS(s, i)
 	if i == len(s) || s[i] != '=' {
-		return "", "", 0, errParamSyntax
+		return "", 0, errParamSyntax
 	}
-	i = skipOWS(s, i+1)
+	return name, i + 1, nil
+}
+
+// readParamValue reads a parameter's value (a token or a quoted-string,
+// with optional whitespace around) at s[i:], just after the '=', and
+// checks that the list element ends there; it returns the unescaped value
+// and the index of the ',' or the end.
+func readParamValue(s string, i int) (value string, next int, err error) {
+	i = skipOWS(s, i)
 	if i == len(s) {
-		return "", "", 0, errParamSyntax
+		return "", 0, errParamSyntax
 	}
 	if s[i] == '"' {
 		v, end, ok := readQuoted(s, i)
 		if !ok {
-			return "", "", 0, errParamSyntax
+			return "", 0, errParamSyntax
 		}
 		value, i = v, end
 	} else {
@@ -93,15 +121,15 @@ func nextAuthParam(s string, i int) (name, value string, next int, err error) {
 			i++
 		}
 		if i == start {
-			return "", "", 0, errParamSyntax
+			return "", 0, errParamSyntax
 		}
 		value = s[start:i]
 	}
 	i = skipOWS(s, i)
 	if i < len(s) && s[i] != ',' {
-		return "", "", 0, errParamSyntax
+		return "", 0, errParamSyntax
 	}
-	return name, value, i, nil
+	return value, i, nil
 }
 
 // readQuoted reads the quoted-string starting at s[i] == '"', returning its

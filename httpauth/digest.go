@@ -229,55 +229,141 @@ type digestParams struct {
 	hasUsername, hasUsernameStar                        bool
 }
 
+// The Digest directives parseDigest knows, by index (also their bit in its
+// duplicate check).
+const (
+	dirUsername = iota
+	dirUsernameStar
+	dirRealm
+	dirNonce
+	dirURI
+	dirResponse
+	dirAlgorithm
+	dirCnonce
+	dirOpaque
+	dirQop
+	dirNC
+	dirUserhash
+	dirUnknown = -1
+)
+
+// digestDirectiveIndex returns the index of the directive called name
+// (lower case), or dirUnknown.
+func digestDirectiveIndex(name string) int {
+	switch name {
+	case "username":
+		return dirUsername
+	case "username*":
+		return dirUsernameStar
+	case "realm":
+		return dirRealm
+	case "nonce":
+		return dirNonce
+	case "uri":
+		return dirURI
+	case "response":
+		return dirResponse
+	case "algorithm":
+		return dirAlgorithm
+	case "cnonce":
+		return dirCnonce
+	case "opaque":
+		return dirOpaque
+	case "qop":
+		return dirQop
+	case "nc":
+		return dirNC
+	case "userhash":
+		return dirUserhash
+	}
+	return dirUnknown
+}
+
+// matchDigestDirective recognises, at the start of s, a known directive
+// spelled as clients send it: in lower case and directly followed by '='.
+// It returns the directive's index and the length of name and '=', or
+// (dirUnknown, 0) for anything else, which the general parser then reads.
+// Since '=' is not a token character, a match is exactly what the general
+// parser would read there.
+func matchDigestDirective(s string) (int, int) {
+	if len(s) < 3 {
+		return dirUnknown, 0
+	}
+	try := func(name string, dir int) (int, int) {
+		if len(s) > len(name) && s[len(name)] == '=' && s[:len(name)] == name {
+			return dir, len(name) + 1
+		}
+		return dirUnknown, 0
+	}
+	switch s[0] {
+	case 'u':
+		if d, n := try("username", dirUsername); n > 0 {
+			return d, n
+		}
+		if d, n := try("uri", dirURI); n > 0 {
+			return d, n
+		}
+		return try("userhash", dirUserhash)
+	case 'r':
+		if d, n := try("realm", dirRealm); n > 0 {
+			return d, n
+		}
+		return try("response", dirResponse)
+	case 'n':
+		if d, n := try("nonce", dirNonce); n > 0 {
+			return d, n
+		}
+		return try("nc", dirNC)
+	case 'c':
+		return try("cnonce", dirCnonce)
+	case 'q':
+		return try("qop", dirQop)
+	case 'a':
+		return try("algorithm", dirAlgorithm)
+	case 'o':
+		return try("opaque", dirOpaque)
+	}
+	return dirUnknown, 0
+}
+
 // parseDigest parses the directives of a Digest response. Unknown
 // directives are ignored, as RFC 7616 asks; duplicates, known or not, are
-// an error.
+// an error. It accepts exactly what parseAuthParams accepts (a fuzz target
+// checks), reading the usual directive names without the general name scan.
 func parseDigest(params string) (digestParams, error) {
 	var (
 		p       digestParams
-		known   uint16 // bit i: directive i of the switch below was seen
+		known   uint16 // bit i: directive i was seen
 		unknown [maxAuthParams]string
-		nu, n   int
+		nu      int
 	)
-	for i := 0; ; n++ {
-		name, value, next, err := nextAuthParam(params, i)
+	for i, n := 0, 0; ; n++ {
+		i = skipListSeparators(params, i)
+		if i == len(params) {
+			return p, nil
+		}
+		var (
+			name string
+			err  error
+		)
+		dir, m := matchDigestDirective(params[i:])
+		if m > 0 {
+			i += m
+		} else {
+			if name, i, err = readParamName(params, i); err != nil {
+				return digestParams{}, err
+			}
+			dir = digestDirectiveIndex(name)
+		}
+		value, next, err := readParamValue(params, i)
 		if err != nil {
 			return digestParams{}, err
-		}
-		if next < 0 {
-			return p, nil
 		}
 		i = next
 		if n == maxAuthParams {
 			return digestParams{}, errParamTooMany
 		}
-		var bit uint16
-		switch name {
-		case "username":
-			p.username, p.hasUsername, bit = value, true, 1<<0
-		case "username*":
-			p.usernameStar, p.hasUsernameStar, bit = value, true, 1<<1
-		case "realm":
-			p.realm, bit = value, 1<<2
-		case "nonce":
-			p.nonce, bit = value, 1<<3
-		case "uri":
-			p.uri, bit = value, 1<<4
-		case "response":
-			p.response, bit = value, 1<<5
-		case "algorithm":
-			p.algorithm, bit = value, 1<<6
-		case "cnonce":
-			p.cnonce, bit = value, 1<<7
-		case "opaque":
-			p.opaque, bit = value, 1<<8
-		case "qop":
-			p.qop, bit = value, 1<<9
-		case "nc":
-			p.nc, bit = value, 1<<10
-		case "userhash":
-			p.userhash, bit = value, 1<<11
-		default:
+		if dir == dirUnknown {
 			if slices.Contains(unknown[:nu], name) {
 				return digestParams{}, errParamDuplicate
 			}
@@ -285,10 +371,36 @@ func parseDigest(params string) (digestParams, error) {
 			nu++
 			continue
 		}
-		if known&bit != 0 {
+		if known&(1<<dir) != 0 {
 			return digestParams{}, errParamDuplicate
 		}
-		known |= bit
+		known |= 1 << dir
+		switch dir {
+		case dirUsername:
+			p.username, p.hasUsername = value, true
+		case dirUsernameStar:
+			p.usernameStar, p.hasUsernameStar = value, true
+		case dirRealm:
+			p.realm = value
+		case dirNonce:
+			p.nonce = value
+		case dirURI:
+			p.uri = value
+		case dirResponse:
+			p.response = value
+		case dirAlgorithm:
+			p.algorithm = value
+		case dirCnonce:
+			p.cnonce = value
+		case dirOpaque:
+			p.opaque = value
+		case dirQop:
+			p.qop = value
+		case dirNC:
+			p.nc = value
+		case dirUserhash:
+			p.userhash = value
+		}
 	}
 }
 

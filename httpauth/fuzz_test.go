@@ -42,6 +42,9 @@ func FuzzParseAuthParams(f *testing.F) {
 	for _, s := range []string{
 		`username="Mufasa", realm="testrealm@host.com", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", uri="/dir/index.html", qop=auth, nc=00000001, cnonce="0a4f113b", response="6629fae49393a05397450978507c4ef1", opaque="5ccc069c403ebaf9f0171e9517f40e41"`,
 		`a="b\"c", d=e,,, f = "g"`, `a="unterminated`, `=x`, `a=`, `a="\`, "a=\"\x00\"",
+		`username="a", Username="b"`, `username*=UTF-8''a, username="b"`, `usernamex=1, uri =x, nc=1`,
+		`nc=00000001,nc=00000002`, `realm=r, response=x, opaque="o", algorithm=MD5, userhash=true, qop=auth, cnonce="c"`,
+		`uri=`, `nonce="n" x`, `q=1, qop`,
 	} {
 		f.Add(s)
 	}
@@ -59,7 +62,11 @@ func FuzzParseAuthParams(f *testing.F) {
 			return
 		}
 		for i, n := range names {
-			if want, ok := map[string]string{"username": p.username, "realm": p.realm, "nonce": p.nonce, "uri": p.uri, "response": p.response, "cnonce": p.cnonce, "nc": p.nc, "qop": p.qop}[n]; ok && want != values[i] {
+			if want, ok := map[string]string{
+				"username": p.username, "username*": p.usernameStar, "realm": p.realm, "nonce": p.nonce,
+				"uri": p.uri, "response": p.response, "algorithm": p.algorithm, "cnonce": p.cnonce,
+				"opaque": p.opaque, "qop": p.qop, "nc": p.nc, "userhash": p.userhash,
+			}[n]; ok && want != values[i] {
 				t.Fatalf("%q: %s is %q to parseAuthParams, %q to parseDigest", s, n, values[i], want)
 			}
 		}
