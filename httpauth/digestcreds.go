@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/subtle"
+	"encoding"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -39,6 +40,54 @@ func (a *digestAlgorithm) sum(dst, data []byte) []byte {
 		s := md5.Sum(data)
 		return append(dst, s[:]...)
 	}
+}
+
+// sumKeepingPrefix appends H(prefix | tail) to dst, as sum does, and
+// appends to state the hash's state after prefix, so that sumAfterPrefix
+// can hash the same prefix with another tail without hashing the prefix
+// again: the rspauth digest shares the response's prefix
+// (HA1:nonce:nc:cnonce:qop:), one MD5 or two SHA-256 blocks. For
+// SHA-512/256, whose state is too large to keep, it returns no state.
+// Each hash is used through its concrete type, so nothing escapes.
+func (a *digestAlgorithm) sumKeepingPrefix(dst, prefix, tail, state []byte) (sum, prefixState []byte) {
+	switch a.base {
+	case cred.AlgorithmMD5:
+		h := md5.New()
+		h.Write(prefix)
+		state, _ = h.(encoding.BinaryAppender).AppendBinary(state)
+		h.Write(tail)
+		return h.Sum(dst), state
+	case cred.AlgorithmSHA256:
+		h := sha256.New()
+		h.Write(prefix)
+		state, _ = h.(encoding.BinaryAppender).AppendBinary(state)
+		h.Write(tail)
+		return h.Sum(dst), state
+	}
+	var in [512]byte
+	return a.sum(dst, append(append(in[:0], prefix...), tail...)), nil
+}
+
+// sumAfterPrefix appends H(prefix | tail) to dst, where prefixState is
+// what sumKeepingPrefix kept for prefix; false if there is no such state.
+func (a *digestAlgorithm) sumAfterPrefix(dst, prefixState, tail []byte) ([]byte, bool) {
+	switch a.base {
+	case cred.AlgorithmMD5:
+		h := md5.New()
+		if h.(encoding.BinaryUnmarshaler).UnmarshalBinary(prefixState) != nil {
+			return dst, false
+		}
+		h.Write(tail)
+		return h.Sum(dst), true
+	case cred.AlgorithmSHA256:
+		h := sha256.New()
+		if h.(encoding.BinaryUnmarshaler).UnmarshalBinary(prefixState) != nil {
+			return dst, false
+		}
+		h.Write(tail)
+		return h.Sum(dst), true
+	}
+	return dst, false
 }
 
 var digestAlgorithms = []*digestAlgorithm{
@@ -115,10 +164,14 @@ type DigestCredentials struct {
 	response   [32]byte // decoded from hex; alg.size bytes of it
 	sessionHA1 [64]byte // hex, 2*alg.size of it; keys rspauth
 	verified   bool     // a check matched the response; sessionHA1 is set
-	userhash   bool
-	stale      bool      // nonce genuine but expired
-	expires    int64     // nonce expiry, Unix nanoseconds
-	infoHeader [1]string // the Authentication-Info header's value slice
+	// prefixState is the hash state after the response's prefix (see
+	// sumKeepingPrefix), prefixStateLen bytes of it; 0: none kept.
+	prefixState    [108]byte // the largest kept: SHA-256's
+	prefixStateLen uint8
+	userhash       bool
+	stale          bool      // nonce genuine but expired
+	expires        int64     // nonce expiry, Unix nanoseconds
+	infoHeader     [1]string // the Authentication-Info header's value slice
 	// session is the request's context once logged in, allocated with the
 	// credentials (see sessionHolder).
 	session sessionContext
@@ -196,12 +249,25 @@ func (c *DigestCredentials) checkHA1(key []byte) bool {
 	} else {
 		in = joined(in, "", c.nonce, c.nc, c.cnonce, c.qop)
 	}
-	in = append(append(in, ':'), ha2...)
+	in = append(in, ':')
 	var sum [64]byte
-	if subtle.ConstantTimeCompare(a.sum(sum[:0], in), c.response[:a.size]) != 1 {
+	var got, state []byte
+	var stateBuf [len(c.prefixState)]byte
+	if c.qop == "auth" { // rspauth will hash the same prefix
+		got, state = a.sumKeepingPrefix(sum[:0], in, ha2, stateBuf[:0])
+	} else {
+		got = a.sum(sum[:0], append(in, ha2...))
+	}
+	if subtle.ConstantTimeCompare(got, c.response[:a.size]) != 1 {
 		return false
 	}
+	// Kept only now, so a failed check (another checker's, say) cannot
+	// change what a successful one left.
 	copy(c.sessionHA1[:], key)
+	c.prefixStateLen = 0
+	if len(state) <= len(c.prefixState) {
+		c.prefixStateLen = uint8(copy(c.prefixState[:], state))
+	}
 	c.verified = true
 	return c.recordNonceCount()
 }
@@ -248,6 +314,12 @@ func (c *DigestCredentials) appendRspauth(dst []byte) ([]byte, bool) {
 	var in [512]byte
 	var ha2 [128]byte
 	h := c.alg.appendHex(ha2[:0], joined(in[:0], "", c.uri))
+	var sum [64]byte
+	if c.prefixStateLen > 0 {
+		if d, ok := c.alg.sumAfterPrefix(sum[:0], c.prefixState[:c.prefixStateLen], h); ok {
+			return hex.AppendEncode(dst, d), true
+		}
+	}
 	data := append(joined(append(in[:0], c.sessionHA1[:2*c.alg.size]...), "", c.nonce, c.nc, c.cnonce, c.qop), ':')
 	return c.alg.appendHex(dst, append(data, h...)), true
 }

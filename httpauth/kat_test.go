@@ -109,3 +109,31 @@ func TestDigestSessUsesStoredHA1(t *testing.T) {
 		})
 	}
 }
+
+// rspauth reuses the hash state of the response's prefix; a check that
+// fails after one that succeeded (another checker trying its HA1) must not
+// change it.
+func TestDigestRspauthSurvivesALaterFailedCheck(t *testing.T) {
+	for _, name := range []string{"MD5", "SHA-256", "SHA-512-256", "MD5-sess"} {
+		t.Run(name, func(t *testing.T) {
+			cl := &digestClient{user: "Mufasa", password: "Circle Of Life", realm: "r", nonce: "n", algorithm: name, qop: "auth", cnonce: "c"}
+			p, err := parseDigest(cl.header("GET", "/x", nil)[len("Digest "):])
+			if err != nil {
+				t.Fatal(err)
+			}
+			alg := lookupAlgorithm(name)
+			resp, _ := hex.DecodeString(p.response)
+			c := &DigestCredentials{username: "Mufasa", realm: "r", alg: alg, method: "GET", uri: "/x", nonce: "n", nc: p.nc, cnonce: "c", qop: "auth"}
+			copy(c.response[:], resp)
+			if !c.CheckHash(alg.hexHash("Mufasa", "r", "Circle Of Life")) {
+				t.Fatal("CheckHash with the right HA1 = false")
+			}
+			if c.CheckHash(alg.hexHash("Mufasa", "r", "wrong")) {
+				t.Fatal("CheckHash with a wrong HA1 = true")
+			}
+			if got, want := c.rspauth(), cl.rspauth("/x"); got != want {
+				t.Errorf("rspauth = %s, want %s", got, want)
+			}
+		})
+	}
+}
