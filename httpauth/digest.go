@@ -331,16 +331,25 @@ func matchDigestDirective(s string) (int, int) {
 // an error. It accepts exactly what parseAuthParams accepts (a fuzz target
 // checks), reading the usual directive names without the general name scan.
 func parseDigest(params string) (digestParams, error) {
+	var p digestParams
+	if err := parseDigestInto(&p, params); err != nil {
+		return digestParams{}, err
+	}
+	return p, nil
+}
+
+// parseDigestInto is parseDigest filling *p, which must be zero, and
+// leaving it half filled on error.
+func parseDigestInto(p *digestParams, params string) error {
 	var (
-		p       digestParams
-		known   uint16 // bit i: directive i was seen
-		unknown [maxAuthParams]string
-		nu      int
+		known   uint16    // bit i: directive i was seen
+		unknown [4]string // names of unknown directives (more go to the heap)
 	)
+	seen := unknown[:0]
 	for i, n := 0, 0; ; n++ {
 		i = skipListSeparators(params, i)
 		if i == len(params) {
-			return p, nil
+			return nil
 		}
 		var (
 			name string
@@ -351,30 +360,30 @@ func parseDigest(params string) (digestParams, error) {
 			i += m
 		} else {
 			if name, i, err = readParamName(params, i); err != nil {
-				return digestParams{}, err
+				return err
 			}
 			dir = digestDirectiveIndex(name)
 		}
 		value, next, err := readParamValue(params, i)
 		if err != nil {
-			return digestParams{}, err
+			return err
 		}
 		i = next
 		if n == maxAuthParams {
-			return digestParams{}, errParamTooMany
+			return errParamTooMany
 		}
 		if dir == dirUnknown {
-			if slices.Contains(unknown[:nu], name) {
-				return digestParams{}, errParamDuplicate
+			if slices.Contains(seen, name) {
+				return errParamDuplicate
 			}
-			unknown[nu] = name
-			nu++
+			seen = append(seen, name)
 			continue
 		}
-		if known&(1<<dir) != 0 {
-			return digestParams{}, errParamDuplicate
+		bit := uint16(1) << (uint(dir) & 15)
+		if known&bit != 0 {
+			return errParamDuplicate
 		}
-		known |= 1 << dir
+		known |= bit
 		switch dir {
 		case dirUsername:
 			p.username, p.hasUsername = value, true
@@ -416,8 +425,8 @@ func refused(format string, args ...any) error {
 // fault is answered. For qop=auth-int it reads the request body (up to
 // MaxBodyBytes) and puts it back for the handler.
 func (d *Digest) Decode(r *http.Request, params string) (cred.Credentials, error) {
-	p, err := parseDigest(params)
-	if err != nil {
+	var p digestParams
+	if err := parseDigestInto(&p, params); err != nil {
 		return nil, malformed("%v", err)
 	}
 	switch {
@@ -661,7 +670,7 @@ func (d *Digest) FinishLogin(ctx context.Context, w http.ResponseWriter, _ *http
 	if c.replayed {
 		return fmt.Errorf("nonce-count %s already used: %w", c.nc, ErrStaleNonce)
 	}
-	var buf [512]byte
+	var buf [256]byte // enough unless the cnonce is long; append grows it
 	info := append(buf[:0], `rspauth="`...)
 	if info, ok := c.appendRspauth(info); ok {
 		info = append(info, `", qop=`...)

@@ -7,7 +7,6 @@ import (
 	"crypto/sha512"
 	"crypto/subtle"
 	"encoding"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -134,7 +133,16 @@ func joined(dst []byte, parts ...string) []byte {
 // appendHex appends the lower-case hex of H(data) to dst.
 func (a *digestAlgorithm) appendHex(dst, data []byte) []byte {
 	var sum [64]byte
-	return hex.AppendEncode(dst, a.sum(sum[:0], data))
+	return appendLowerHex(dst, a.sum(sum[:0], data))
+}
+
+// appendLowerHex appends the lower-case hex of src to dst.
+func appendLowerHex(dst, src []byte) []byte {
+	const digits = "0123456789abcdef"
+	for _, b := range src {
+		dst = append(dst, digits[b>>4], digits[b&15])
+	}
+	return dst
 }
 
 // hexHash returns the lower-case hex hash of the parts joined by ':'.
@@ -317,7 +325,7 @@ func (c *DigestCredentials) appendRspauth(dst []byte) ([]byte, bool) {
 	var sum [64]byte
 	if c.prefixStateLen > 0 {
 		if d, ok := c.alg.sumAfterPrefix(sum[:0], c.prefixState[:c.prefixStateLen], h); ok {
-			return hex.AppendEncode(dst, d), true
+			return appendLowerHex(dst, d), true
 		}
 	}
 	data := append(joined(append(in[:0], c.sessionHA1[:2*c.alg.size]...), "", c.nonce, c.nc, c.cnonce, c.qop), ':')
