@@ -82,11 +82,11 @@ func TestParseDigestDuplicates(t *testing.T) {
 		`nc=00000001, NC=00000002`,
 		`x-unknown=1, realm="r", X-Unknown=2`,
 	} {
-		if _, err := parseDigest(in); err != errParamDuplicate {
-			t.Errorf("parseDigest(%q): %v, want errParamDuplicate", in, err)
+		if _, err := parseDigestParams(in); err != errParamDuplicate {
+			t.Errorf("parseDigestParams(%q): %v, want errParamDuplicate", in, err)
 		}
 	}
-	p, err := parseDigest(`USERNAME="Mufasa", x-a=1, x-b=2, Realm="r"`)
+	p, err := parseDigestParams(`USERNAME="Mufasa", x-a=1, x-b=2, Realm="r"`)
 	if err != nil || p.username != "Mufasa" || !p.hasUsername || p.realm != "r" {
 		t.Errorf("parseDigest: %+v, %v", p, err)
 	}

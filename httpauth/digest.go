@@ -326,21 +326,13 @@ func matchDigestDirective(s string) (int, int) {
 	return dirUnknown, 0
 }
 
-// parseDigest parses the directives of a Digest response. Unknown
-// directives are ignored, as RFC 7616 asks; duplicates, known or not, are
-// an error. It accepts exactly what parseAuthParams accepts (a fuzz target
-// checks), reading the usual directive names without the general name scan.
-func parseDigest(params string) (digestParams, error) {
-	var p digestParams
-	if err := parseDigestInto(&p, params); err != nil {
-		return digestParams{}, err
-	}
-	return p, nil
-}
-
-// parseDigestInto is parseDigest filling *p, which must be zero, and
-// leaving it half filled on error.
-func parseDigestInto(p *digestParams, params string) error {
+// parseDigest parses the directives of a Digest response into *p, which
+// must be zero (and is left half filled on error). Unknown directives are
+// ignored, as RFC 7616 asks; duplicates, known or not, are an error. It
+// reads the usual directive names without the general name scan, and
+// accepts exactly what the general auth-param parser accepts (a fuzz target
+// checks).
+func parseDigest(p *digestParams, params string) error {
 	var (
 		known   uint16    // bit i: directive i was seen
 		unknown [4]string // names of unknown directives (more go to the heap)
@@ -426,7 +418,7 @@ func refused(format string, args ...any) error {
 // MaxBodyBytes) and puts it back for the handler.
 func (d *Digest) Decode(r *http.Request, params string) (cred.Credentials, error) {
 	var p digestParams
-	if err := parseDigestInto(&p, params); err != nil {
+	if err := parseDigest(&p, params); err != nil {
 		return nil, malformed("%v", err)
 	}
 	switch {

@@ -54,7 +54,7 @@ func FuzzParseAuthParams(f *testing.F) {
 			names, values = append(names, n), append(values, v)
 			return nil
 		})
-		p, derr := parseDigest(s)
+		p, derr := parseDigestParams(s)
 		if (err == nil) != (derr == nil) {
 			t.Fatalf("%q: parseAuthParams says %v, parseDigest %v", s, err, derr)
 		}

@@ -86,20 +86,30 @@ func TestUserhashKnownAnswer(t *testing.T) {
 	}
 }
 
+// mufasaGetsX returns a client of algorithm alg for Mufasa in realm "r",
+// and the server's credentials for its first response, to GET /x.
+func mufasaGetsX(t *testing.T, alg string) (*digestClient, *DigestCredentials) {
+	t.Helper()
+	cl := &digestClient{user: "Mufasa", password: "Circle Of Life", realm: "r", nonce: "n", algorithm: alg, qop: "auth", cnonce: "c"}
+	p, err := parseDigestParams(cl.header("GET", "/x", nil)[len("Digest "):])
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := hex.DecodeString(p.response)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &DigestCredentials{username: "Mufasa", realm: "r", alg: lookupAlgorithm(alg), method: "GET", uri: "/x", nonce: "n", nc: p.nc, cnonce: "c", qop: "auth"}
+	copy(c.response[:], resp)
+	return cl, c
+}
+
 // -sess applies H(HA1:nonce:cnonce) itself when given a stored HA1.
 func TestDigestSessUsesStoredHA1(t *testing.T) {
 	for _, name := range []string{"MD5-sess", "SHA-256-sess", "SHA-512-256-sess"} {
 		t.Run(name+" verifies a response against the plain stored HA1", func(t *testing.T) {
-			cl := &digestClient{user: "Mufasa", password: "Circle Of Life", realm: "r", nonce: "n", algorithm: name, qop: "auth", cnonce: "c"}
-			h := cl.header("GET", "/x", nil)
-			p, err := parseDigest(h[len("Digest "):])
-			if err != nil {
-				t.Fatal(err)
-			}
-			alg := lookupAlgorithm(name)
-			resp, _ := hex.DecodeString(p.response)
-			c := &DigestCredentials{username: "Mufasa", realm: "r", alg: alg, method: "GET", uri: "/x", nonce: "n", nc: p.nc, cnonce: "c", qop: "auth"}
-			copy(c.response[:], resp)
+			cl, c := mufasaGetsX(t, name)
+			alg := c.alg
 			if !c.CheckHash(alg.hexHash("Mufasa", "r", "Circle Of Life")) {
 				t.Fatal("CheckHash = false")
 			}
@@ -116,15 +126,8 @@ func TestDigestSessUsesStoredHA1(t *testing.T) {
 func TestDigestRspauthSurvivesALaterFailedCheck(t *testing.T) {
 	for _, name := range []string{"MD5", "SHA-256", "SHA-512-256", "MD5-sess"} {
 		t.Run(name, func(t *testing.T) {
-			cl := &digestClient{user: "Mufasa", password: "Circle Of Life", realm: "r", nonce: "n", algorithm: name, qop: "auth", cnonce: "c"}
-			p, err := parseDigest(cl.header("GET", "/x", nil)[len("Digest "):])
-			if err != nil {
-				t.Fatal(err)
-			}
-			alg := lookupAlgorithm(name)
-			resp, _ := hex.DecodeString(p.response)
-			c := &DigestCredentials{username: "Mufasa", realm: "r", alg: alg, method: "GET", uri: "/x", nonce: "n", nc: p.nc, cnonce: "c", qop: "auth"}
-			copy(c.response[:], resp)
+			cl, c := mufasaGetsX(t, name)
+			alg := c.alg
 			if !c.CheckHash(alg.hexHash("Mufasa", "r", "Circle Of Life")) {
 				t.Fatal("CheckHash with the right HA1 = false")
 			}

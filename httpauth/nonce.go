@@ -43,10 +43,7 @@ type nonceMinter struct {
 }
 
 func newNonceMinter(key []byte, realm string, lifetime time.Duration) *nonceMinter {
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte("gocred digest nonce key\x00"))
-	mac.Write([]byte(realm))
-	block, err := aes.NewCipher(mac.Sum(nil))
+	block, err := aes.NewCipher(deriveKey(key, "gocred digest nonce key", realm))
 	if err != nil {
 		panic("httpauth: AES-256 with a 32-byte key: " + err.Error()) // cannot happen
 	}
@@ -145,8 +142,15 @@ var base64URLValue = func() (t [256]byte) {
 // opaque returns the value sent as opaque: fixed for a key and realm, so
 // servers sharing a key agree on it.
 func opaqueFor(key []byte, realm string) string {
+	return base64.RawURLEncoding.EncodeToString(deriveKey(key, "gocred digest opaque", realm)[:12])
+}
+
+// deriveKey returns HMAC-SHA-256(key, purpose 0 realm): 32 bytes for one
+// purpose and realm, unrelated to those for any other.
+func deriveKey(key []byte, purpose, realm string) []byte {
 	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte("gocred digest opaque\x00"))
+	mac.Write([]byte(purpose))
+	mac.Write([]byte{0})
 	mac.Write([]byte(realm))
-	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:12])
+	return mac.Sum(nil)
 }
