@@ -66,7 +66,7 @@ gocred_services_stop() {
 	local dir=${GOCRED_SERVICES_DIR:-}
 	[ -n "$dir" ] && [ -d "$dir" ] || return 0
 	local pidfile
-	for pidfile in "$dir"/redis*.pid; do
+	for pidfile in "$dir"/redis/redis.pid "$dir"/cluster*/redis.pid; do
 		[ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
 	done
 	if [ -f "$dir/pg/postmaster.pid" ]; then
@@ -79,45 +79,46 @@ gocred_services_stop() {
 # services_stop is the name .ci/run traps on exit.
 services_stop() { gocred_services_stop; }
 
+# gocred_services_redis PORT DIR [ARGS...] starts a redis-server on
+# 127.0.0.1:PORT with its files in DIR and waits until it answers. No
+# persistence (a restart forgets everything, which the nonce store treats as
+# possible replays and refuses), noeviction so a full Redis refuses writes
+# instead of silently forgetting nonce-counts.
+gocred_services_redis() {
+	local port=$1 dir=$2 i
+	shift 2
+	mkdir -p "$dir"
+	redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
+		--maxmemory-policy noeviction --daemonize yes \
+		--pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir" "$@" || {
+		echo "services.sh: redis-server on port $port did not start" >&2
+		return 1
+	}
+	for i in $(seq 50); do
+		redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "services.sh: redis-server on port $port does not answer; its log:" >&2
+	cat "$dir/redis.log" >&2
+	return 1
+}
+
 gocred_services_start() {
 	local dir bindir redis_port pg_port i
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/gocred-services.XXXXXX") || return 1
 	chmod 0755 "$dir"
 	export GOCRED_SERVICES_DIR=$dir
 
-	# Redis: no persistence (a restart forgets everything, which the nonce
-	# store treats as possible replays and refuses), noeviction so a full
-	# Redis refuses writes instead of silently forgetting nonce-counts.
+	# Redis, alone and as a three-master cluster (no replicas), all with the
+	# settings of gocred_services_redis.
 	redis_port=$(gocred_services_free_port)
-	redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
-		--maxmemory-policy noeviction --daemonize yes \
-		--pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir" || {
-		echo "services.sh: redis-server did not start" >&2
-		return 1
-	}
-	for i in $(seq 50); do
-		redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	gocred_services_redis "$redis_port" "$dir/redis" || return 1
 	export GOCRED_REDIS_ADDR=127.0.0.1:$redis_port
-
-	# Redis Cluster: three masters, no replicas, the same settings.
 	local cluster_addrs="" port node
 	for node in 1 2 3; do
 		port=$(gocred_services_free_cluster_port)
-		mkdir -p "$dir/cluster$node"
-		redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
-			--maxmemory-policy noeviction --daemonize yes \
-			--cluster-enabled yes --cluster-config-file "$dir/cluster$node/nodes.conf" \
-			--pidfile "$dir/redis-cluster$node.pid" --logfile "$dir/cluster$node/redis.log" \
-			--dir "$dir/cluster$node" || {
-			echo "services.sh: redis-server (cluster node $node) did not start" >&2
-			return 1
-		}
-		for i in $(seq 50); do
-			redis-cli -p "$port" ping >/dev/null 2>&1 && break
-			sleep 0.1
-		done
+		gocred_services_redis "$port" "$dir/cluster$node" \
+			--cluster-enabled yes --cluster-config-file "$dir/cluster$node/nodes.conf" || return 1
 		cluster_addrs="$cluster_addrs${cluster_addrs:+ }127.0.0.1:$port"
 	done
 	# shellcheck disable=SC2086 # the addresses are separate arguments
