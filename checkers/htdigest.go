@@ -204,8 +204,7 @@ func (h *Htdigest) RequestAvatarID(ctx context.Context, creds cred.Credentials, 
 
 // isMD5 reports whether a Digest algorithm name is MD5 or MD5-sess.
 func isMD5(algorithm string) bool {
-	a := strings.ToUpper(algorithm)
-	return a == cred.AlgorithmMD5 || a == cred.AlgorithmMD5+"-SESS"
+	return strings.EqualFold(algorithm, cred.AlgorithmMD5) || strings.EqualFold(algorithm, cred.AlgorithmMD5+"-SESS")
 }
 
 // DigestAlgorithms returns MD5 for the file's realm, and nothing for others:

@@ -51,12 +51,12 @@ func (s *Static) RequestAvatar(ctx context.Context, id cred.AvatarID, mind cred.
 	if s.Avatar == nil {
 		return nil, nil, nil, errors.New("realms: Static has no Avatar")
 	}
-	pair := [2]reflect.Type{reflect.TypeOf(s.Avatar), s.Interface}
-	if v := s.verified.Load(); v == nil || *v != pair {
-		if !pair[0].AssignableTo(s.Interface) {
+	at := reflect.TypeOf(s.Avatar)
+	if v := s.verified.Load(); v == nil || v[0] != at || v[1] != s.Interface {
+		if !at.AssignableTo(s.Interface) {
 			return nil, nil, nil, fmt.Errorf("realms: Static avatar %T does not implement %s", s.Avatar, s.Interface)
 		}
-		s.verified.Store(&pair)
+		s.verified.Store(&[2]reflect.Type{at, s.Interface}) // allocated only here, on a change
 	}
 	if !slices.Contains(ifaces, s.Interface) {
 		if slices.Contains(ifaces, anyType) {

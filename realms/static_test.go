@@ -118,3 +118,20 @@ func TestStaticRefusesABrokenConfiguration(t *testing.T) {
 		})
 	}
 }
+
+func TestStaticChecksAnAvatarChangedAfterALogin(t *testing.T) {
+	r := realms.NewStaticOf[http.Handler](http.NotFoundHandler())
+	ctx := context.Background()
+	if _, _, _, err := r.RequestAvatar(ctx, cred.UserID("alice"), cred.Mind{}, handlerType); err != nil {
+		t.Fatalf("first login: %v", err)
+	}
+	r.Avatar = "not a handler"
+	if _, _, _, err := r.RequestAvatar(ctx, cred.UserID("alice"), cred.Mind{}, handlerType); err == nil || !strings.Contains(err.Error(), "does not implement") {
+		t.Fatalf("after the avatar changed to a string: err = %v, want a does-not-implement error", err)
+	}
+	r.Avatar = http.NotFoundHandler()
+	r.Interface = fsType
+	if _, _, _, err := r.RequestAvatar(ctx, cred.UserID("alice"), cred.Mind{}, fsType); err == nil || !strings.Contains(err.Error(), "does not implement") {
+		t.Fatalf("after the interface changed to afero.Fs: err = %v, want a does-not-implement error", err)
+	}
+}
