@@ -70,7 +70,7 @@ type Cache struct {
 	lookup PasswordHashLookup
 	ttl    time.Duration
 	now    func() time.Time
-	macs   sync.Pool // of hash.Hash, HMAC-SHA256 under this cache's key
+	macs   sync.Pool // of *keyMAC, HMAC-SHA256 under this cache's key
 	shards []cacheShard
 
 	hits, misses atomic.Uint64
@@ -145,7 +145,7 @@ func NewCache(inner cred.Checker, opts CacheOptions) (*Cache, error) {
 		now:    opts.Now,
 		shards: make([]cacheShard, nshards),
 	}
-	c.macs.New = func() any { return hmac.New(sha256.New, macKey) }
+	c.macs.New = func() any { return &keyMAC{mac: hmac.New(sha256.New, macKey)} }
 	for i := range c.shards {
 		c.shards[i].size = opts.MaxEntries / nshards
 		c.shards[i].entries = make(map[cacheKey]cacheEntry)
@@ -212,19 +212,44 @@ func (c *Cache) String() string { return "cache(" + cred.DescribeChecker(c.inner
 // password || len hash || hash); the lengths keep field boundaries
 // unambiguous.
 func (c *Cache) key(user, password, stored string) cacheKey {
-	mac := c.macs.Get().(hash.Hash)
-	mac.Reset()
-	var n [8]byte
-	for _, f := range [...]string{user, password, stored} {
-		binary.BigEndian.PutUint64(n[:], uint64(len(f)))
-		mac.Write(n[:])
-		mac.Write([]byte(f))
-	}
-	var k cacheKey
-	mac.Sum(k[:0])
-	c.macs.Put(mac)
+	m := c.macs.Get().(*keyMAC)
+	k := m.key(user, password, stored)
+	c.macs.Put(m)
 	return k
 }
+
+func (m *keyMAC) key(user, password, stored string) cacheKey {
+	m.mac.Reset()
+	b := m.buf[:0]
+	for _, f := range [...]string{user, password, stored} {
+		b = binary.BigEndian.AppendUint64(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	m.mac.Write(b)
+	var k cacheKey
+	copy(k[:], m.mac.Sum(m.sum[:0]))
+	// The message holds the password: wipe it before the buffer is kept
+	// for the next key, and drop a buffer grown by an unusually long one.
+	clear(b)
+	if cap(b) <= maxKeyMACBuf {
+		m.buf = b[:0]
+	} else {
+		m.buf = nil
+	}
+	return k
+}
+
+// keyMAC is a pooled HMAC with its message and output buffers: a message
+// passed to the hash through its interface escapes, so reusing buffers
+// that already live on the heap keeps key from allocating per login.
+type keyMAC struct {
+	mac hash.Hash
+	buf []byte
+	sum [sha256.Size]byte
+}
+
+// maxKeyMACBuf is the largest message buffer a pooled keyMAC keeps.
+const maxKeyMACBuf = 1024
 
 func (s *cacheShard) get(k cacheKey, now time.Time) (cred.AvatarID, bool) {
 	s.mu.RLock()
