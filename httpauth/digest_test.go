@@ -455,7 +455,7 @@ func TestDigestAuthIntBodyLimit(t *testing.T) {
 }
 
 func TestDigestCredentialsNeverPrintSecrets(t *testing.T) {
-	c := &DigestCredentials{username: "Mufasa", alg: lookupAlgorithm("MD5"), response: [32]byte{0xde, 0xad}, sessionHA1: [64]byte{'c', 'a', 'f', 'e'}, verified: true}
+	c := &DigestCredentials{username: "Mufasa", alg: lookupAlgorithm("MD5"), response: [32]byte{0xde, 0xad}, rspKey: [108]byte{'c', 'a', 'f', 'e'}, rspKeyLen: 4, verified: true}
 	for _, s := range []string{c.String(), c.GoString()} {
 		if strings.Contains(s, "dead") || strings.Contains(s, "cafe") || !strings.Contains(s, "Mufasa") {
 			t.Errorf("%q", s)

@@ -158,28 +158,31 @@ func (a *digestAlgorithm) hexHash(parts ...string) string {
 // (the checker supplies a stored HA1), and never reveal the response or any
 // hash when printed.
 type DigestCredentials struct {
-	username   string
-	realm      string
-	alg        *digestAlgorithm
-	method     string
-	uri        string
-	nonce      string
-	nc         string // eight hex digits, as sent
-	ncValue    uint64
-	cnonce     string
-	qop        string
-	bodyHash   string   // hex H(entity-body), for qop=auth-int
-	response   [32]byte // decoded from hex; alg.size bytes of it
-	sessionHA1 [64]byte // hex, 2*alg.size of it; keys rspauth
-	verified   bool     // a check matched the response; sessionHA1 is set
-	// prefixState is the hash state after the response's prefix (see
-	// sumKeepingPrefix), prefixStateLen bytes of it; 0: none kept.
-	prefixState    [108]byte // the largest kept: SHA-256's
-	prefixStateLen uint8
-	userhash       bool
-	stale          bool      // nonce genuine but expired
-	expires        int64     // nonce expiry, Unix nanoseconds
-	infoHeader     [1]string // the Authentication-Info header's value slice
+	username string
+	realm    string
+	alg      *digestAlgorithm
+	method   string
+	uri      string
+	nonce    string
+	nc       string // eight hex digits, as sent
+	ncValue  uint64
+	cnonce   string
+	qop      string
+	bodyHash string   // hex H(entity-body), for qop=auth-int
+	response [32]byte // decoded from hex; alg.size bytes of it
+	verified bool     // a check matched the response; rspKey is set
+	// rspKey is what the successful check leaves for rspauth, rspKeyLen
+	// bytes of it: the hash state after the response's prefix (see
+	// sumKeepingPrefix) if rspKeyIsState, else the hex (session) HA1.
+	// One array serves both, so that the credentials stay within 512
+	// bytes, the largest allocation Go makes without a malloc header.
+	rspKey        [108]byte // the largest kept: SHA-256's state
+	rspKeyLen     uint8
+	rspKeyIsState bool
+	userhash      bool
+	stale         bool      // nonce genuine but expired
+	expires       int64     // nonce expiry, Unix nanoseconds
+	infoHeader    [1]string // the Authentication-Info header's value slice
 	// session is the request's context once logged in, allocated with the
 	// credentials (see sessionHolder).
 	session sessionContext
@@ -260,7 +263,7 @@ func (c *DigestCredentials) checkHA1(key []byte) bool {
 	in = append(in, ':')
 	var sum [64]byte
 	var got, state []byte
-	var stateBuf [len(c.prefixState)]byte
+	var stateBuf [len(c.rspKey)]byte
 	if c.qop == "auth" { // rspauth will hash the same prefix
 		got, state = a.sumKeepingPrefix(sum[:0], in, ha2, stateBuf[:0])
 	} else {
@@ -271,10 +274,10 @@ func (c *DigestCredentials) checkHA1(key []byte) bool {
 	}
 	// Kept only now, so a failed check (another checker's, say) cannot
 	// change what a successful one left.
-	copy(c.sessionHA1[:], key)
-	c.prefixStateLen = 0
-	if len(state) <= len(c.prefixState) {
-		c.prefixStateLen = uint8(copy(c.prefixState[:], state))
+	if n := len(state); n > 0 && n <= len(c.rspKey) {
+		c.rspKeyLen, c.rspKeyIsState = uint8(copy(c.rspKey[:], state)), true
+	} else {
+		c.rspKeyLen, c.rspKeyIsState = uint8(copy(c.rspKey[:], key)), false
 	}
 	c.verified = true
 	return c.recordNonceCount()
@@ -323,12 +326,14 @@ func (c *DigestCredentials) appendRspauth(dst []byte) ([]byte, bool) {
 	var ha2 [128]byte
 	h := c.alg.appendHex(ha2[:0], joined(in[:0], "", c.uri))
 	var sum [64]byte
-	if c.prefixStateLen > 0 {
-		if d, ok := c.alg.sumAfterPrefix(sum[:0], c.prefixState[:c.prefixStateLen], h); ok {
-			return appendLowerHex(dst, d), true
+	if c.rspKeyIsState {
+		d, ok := c.alg.sumAfterPrefix(sum[:0], c.rspKey[:c.rspKeyLen], h)
+		if !ok { // cannot happen: the state is the hash's own
+			return dst, false
 		}
+		return appendLowerHex(dst, d), true
 	}
-	data := append(joined(append(in[:0], c.sessionHA1[:2*c.alg.size]...), "", c.nonce, c.nc, c.cnonce, c.qop), ':')
+	data := append(joined(append(in[:0], c.rspKey[:c.rspKeyLen]...), "", c.nonce, c.nc, c.cnonce, c.qop), ':')
 	return c.alg.appendHex(dst, append(data, h...)), true
 }
 
