@@ -366,9 +366,21 @@ func TestDigestReplay(t *testing.T) {
 			}
 		})
 	}
-	t.Run("the avatar of a replayed request is logged out at once", func(t *testing.T) {
-		if in, out := f.realm.logins.Load(), f.realm.logouts.Load(); in != out {
-			t.Fatalf("%d logins, %d logouts", in, out)
+	t.Run("a replayed request never reaches the realm; a good one is logged out after its response", func(t *testing.T) {
+		c := f.client("SHA-256", "Mufasa")
+		h := c.header("GET", "/", nil)
+		in, out := f.realm.logins.Load(), f.realm.logouts.Load()
+		if w := f.do("GET", "/", h, ""); w.Code != 200 {
+			t.Fatalf("the first use got %d", w.Code)
+		}
+		if f.realm.logins.Load() != in+1 || f.realm.logouts.Load() != out+1 {
+			t.Fatalf("after a good request: %d logins, %d logouts; want one more of each", f.realm.logins.Load()-in, f.realm.logouts.Load()-out)
+		}
+		if w := f.do("GET", "/", h, ""); w.Code != 401 {
+			t.Fatalf("the replay got %d", w.Code)
+		}
+		if f.realm.logins.Load() != in+1 || f.realm.logouts.Load() != out+1 {
+			t.Errorf("the replay reached the realm: %d logins, %d logouts in all", f.realm.logins.Load()-in, f.realm.logouts.Load()-out)
 		}
 	})
 }

@@ -226,8 +226,8 @@ func TestDirectoryKeepsEachUserInsideTheirRootThroughHTTP(t *testing.T) {
 	for _, tt := range targets {
 		t.Run(tt.name, func(t *testing.T) {
 			code, body := get(h, tt.target)
-			if code == http.StatusOK || strings.Contains(body, "secret") || strings.Contains(body, "above") {
-				t.Fatalf("GET %s = %d %q; want a refusal", tt.target, code, body)
+			if code != http.StatusNotFound || strings.Contains(body, "secret") || strings.Contains(body, "above") {
+				t.Fatalf("GET %s = %d %q; want 404, as for a file a's root does not have", tt.target, code, body)
 			}
 		})
 	}
@@ -265,8 +265,8 @@ func TestDirectoryHTTPHandlerThroughARealServer(t *testing.T) {
 				}
 				return
 			}
-			if res.StatusCode == http.StatusOK || strings.Contains(string(body), "a's own") {
-				t.Fatalf("GET %s = %d %q, want a refusal", tt.path, res.StatusCode, body)
+			if res.StatusCode != tt.wantCode || strings.Contains(string(body), "a's own") {
+				t.Fatalf("GET %s = %d %q, want %d", tt.path, res.StatusCode, body, tt.wantCode)
 			}
 		})
 	}

@@ -67,6 +67,9 @@ func TestDirectoryOnARealDisk(t *testing.T) {
 		if strings.Contains(err.Error(), root) {
 			t.Errorf("error %q reveals the real root", err)
 		}
+		if !strings.Contains(err.Error(), "missing.txt") {
+			t.Errorf("error %q does not name the client's path", err)
+		}
 	})
 	t.Run("a link made through the jail points inside it", func(t *testing.T) {
 		linker, ok := a.(afero.Linker)
