@@ -72,6 +72,12 @@ func TestObserverSeesEveryOutcome(t *testing.T) {
 			if (ev.Err != nil) != tt.wantErr {
 				t.Fatalf("event error = %v, want error: %v", ev.Err, tt.wantErr)
 			}
+			if tt.want == cred.OutcomeError && !errors.Is(ev.Err, boom) {
+				t.Fatalf("event error = %v, want the store's %v", ev.Err, boom)
+			}
+			if tt.want == cred.OutcomeUnhandled && !errors.Is(ev.Err, cred.ErrUnhandledCredentials) {
+				t.Fatalf("event error = %v, want ErrUnhandledCredentials", ev.Err)
+			}
 			if tt.want == cred.OutcomeSuccess && ev.ID != cred.UserID(tt.wantUser) {
 				t.Fatalf("ID = %v", ev.ID)
 			}

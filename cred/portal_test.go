@@ -323,6 +323,9 @@ func TestLoginTyped(t *testing.T) {
 	t.Run("an unknown user is ErrUnauthorizedLogin with the same text", func(t *testing.T) {
 		_, _, err1 := cred.Login[http.Handler](context.Background(), p, cred.NewUsernamePassword("u", "wrong"), cred.Mind{})
 		_, _, err2 := cred.Login[http.Handler](context.Background(), p, cred.NewUsernamePassword("nobody", "p"), cred.Mind{})
+		if !errors.Is(err2, cred.ErrUnauthorizedLogin) {
+			t.Fatalf("unknown user: err = %v, want ErrUnauthorizedLogin", err2)
+		}
 		if err1.Error() != err2.Error() {
 			t.Fatalf("%q != %q", err1, err2)
 		}

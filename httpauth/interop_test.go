@@ -174,6 +174,19 @@ func TestCurlDigest(t *testing.T) {
 		if out != "user \"Mufasa\"\n200" {
 			t.Fatalf("curl printed %q; server saw %+v", out, srv.requests())
 		}
+		seen := srv.requests()
+		var digests []string
+		for _, line := range strings.Split(seen[0].challenge, "\n") {
+			if strings.HasPrefix(line, "Digest ") {
+				digests = append(digests, digestParam(t, line, "algorithm"))
+			}
+		}
+		if strings.Join(digests, ",") != "MD5" {
+			t.Errorf("the 401 offered Digest algorithms %v, want MD5 alone", digests)
+		}
+		if got := digestParam(t, seen[len(seen)-1].auth, "algorithm"); got != "MD5" {
+			t.Errorf("curl logged in with %q, want MD5", got)
+		}
 	})
 	t.Run("curl --digest with a wrong password gets 401", func(t *testing.T) {
 		srv := newInteropServer(t, interopMiddleware(t, DigestOptions{}))

@@ -84,6 +84,19 @@ func TestUserhashKnownAnswer(t *testing.T) {
 	if got := (&digestClient{algorithm: "SHA-512-256"}).h("Jäsøn Doe:api@example.org"); got != want {
 		t.Fatalf("test client userhash = %s, want %s", got, want)
 	}
+	// The server, offered username="793263…" with userhash=true, resolves it
+	// to Jäsøn Doe.
+	users := map[string]string{"Jäsøn Doe": "Secret, or not?"}
+	f := newDigestFixture(t, DigestOptions{Realm: "api@example.org", UserHash: true, Algorithms: []string{"SHA-512-256"}}, plaintextChecker(users))
+	c := f.client("SHA-512-256", "Jäsøn Doe")
+	c.password, c.userhash = users["Jäsøn Doe"], true
+	h := c.header("GET", "/doe.json", nil)
+	if got := digestParam(t, h, "username"); got != want {
+		t.Fatalf("the request carries username=%q, want the known userhash", got)
+	}
+	if w := f.do("GET", "/doe.json", h, ""); w.Code != 200 || w.Body.String() != `user "Jäsøn Doe"` {
+		t.Fatalf("the server answered %d %q, want 200 for Jäsøn Doe", w.Code, w.Body)
+	}
 }
 
 // mufasaGetsX returns a client of algorithm alg for Mufasa in realm "r",

@@ -278,7 +278,9 @@ func TestWrapPutsTheAvatarInTheContext(t *testing.T) {
 		return ifaces[0], &profile{id.Name()}, nil, nil
 	})
 	p := newPortal(t, realm, plaintextChecker(map[string]string{"alice": "sesame"}))
+	called := false
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		called = true
 		id, _ := AvatarIDFrom(r.Context())
 		pr, ok := AvatarAs[*profile](r.Context())
 		if !ok || pr.name != "alice" || id != cred.UserID("alice") {
@@ -287,7 +289,11 @@ func TestWrapPutsTheAvatarInTheContext(t *testing.T) {
 	})
 	r := httptest.NewRequest("GET", "/", nil)
 	r.Header.Set("Authorization", basicHeader("alice", "sesame"))
-	newMiddleware(t, p, mustBasic(t, "r")).WrapFor(next, reflect.TypeFor[*profile]()).ServeHTTP(httptest.NewRecorder(), r)
+	w := httptest.NewRecorder()
+	newMiddleware(t, p, mustBasic(t, "r")).WrapFor(next, reflect.TypeFor[*profile]()).ServeHTTP(w, r)
+	if !called || w.Code != 200 {
+		t.Fatalf("the wrapped handler ran: %v; answer %d", called, w.Code)
+	}
 
 	if _, ok := AvatarIDFrom(context.Background()); ok {
 		t.Error("AvatarIDFrom reports an avatar in an empty context")
@@ -378,9 +384,17 @@ func waitFor(t *testing.T, cond func() bool) {
 func TestMind(t *testing.T) {
 	for _, tls := range []bool{false, true} {
 		name := map[bool]string{false: "a plain HTTP login", true: "a TLS login"}[tls]
-		t.Run(name+" passes protocol http, the remote address and TLS to the checker", func(t *testing.T) {
+		t.Run(name+" passes protocol http, the remote address and TLS to the checker and the realm", func(t *testing.T) {
 			realm := &recordingRealm{handler: whoami}
-			p := newPortal(t, realm, plaintextChecker(map[string]string{"alice": "sesame"}))
+			inner := plaintextChecker(map[string]string{"alice": "sesame"})
+			var checkerMinds []cred.Mind
+			checker := cred.NewCheckerFunc(func(ctx context.Context, c cred.Credentials, m cred.Mind) (cred.AvatarID, error) {
+				realm.mu.Lock()
+				checkerMinds = append(checkerMinds, m)
+				realm.mu.Unlock()
+				return inner.RequestAvatarID(ctx, c, m)
+			}, cred.UsernamePasswordType)
+			p := newPortal(t, realm, checker)
 			h := newMiddleware(t, p, mustBasic(t, "r")).Handler()
 			srv := httptest.NewUnstartedServer(h)
 			if tls {
@@ -396,11 +410,18 @@ func TestMind(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("login got %s", resp.Status)
+			}
 			realm.mu.Lock()
 			defer realm.mu.Unlock()
-			mind := realm.minds[0]
-			if mind.Protocol != "http" || mind.TLS != tls || !mind.RemoteAddr.Addr().IsLoopback() || mind.RemoteAddr.Port() == 0 {
-				t.Fatalf("mind = %+v", mind)
+			if len(checkerMinds) != 1 || len(realm.minds) != 1 {
+				t.Fatalf("%d minds reached the checker, %d the realm; want 1 each", len(checkerMinds), len(realm.minds))
+			}
+			for who, mind := range map[string]cred.Mind{"checker": checkerMinds[0], "realm": realm.minds[0]} {
+				if mind.Protocol != "http" || mind.TLS != tls || !mind.RemoteAddr.Addr().IsLoopback() || mind.RemoteAddr.Port() == 0 {
+					t.Errorf("the %s got mind %+v", who, mind)
+				}
 			}
 		})
 	}
