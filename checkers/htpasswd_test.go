@@ -209,6 +209,8 @@ func TestHtpasswdUnknownUsersPayForAHashOfTheSameKind(t *testing.T) {
 		class      string
 	}{
 		{"an all-bcrypt file gets a bcrypt dummy of the same cost",
+			"a:$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0hsEkRp2lDqXdierSwDuwV0.N2\nc:$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0hsEkRp2lDqXdierSwDuwV0.N2\n", "$2$5"},
+		{"a mostly bcrypt file gets a bcrypt dummy of the same cost",
 			"a:$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0hsEkRp2lDqXdierSwDuwV0.N2\nb:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\nc:$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0hsEkRp2lDqXdierSwDuwV0.N2\n", "$2$5"},
 		{"the most common class wins", "b:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\na:$apr1$Q7ytpvH9$ViGmeyE2EAX/lgTrSxgHD1\nc:$apr1$saltsalt$yAAkm4libquA.ZWLHbSBq/\n", "$apr1$"},
 		{"SHA-crypt rounds are kept", "a:$6$rounds=1000$kjX4VcfiTzPD99K5$ZK.OYRoAWsaQPt6YN7bPtKPgO4Phpkb9FdIogAeoBAVja.8VyYzxb.16t4AM5qWxakR6cUEvvX5mY.FkCZJra0\n", "$6$rounds=1000$s16k86"},

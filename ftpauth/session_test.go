@@ -40,12 +40,13 @@ func TestLogoutRunsOncePerLogin(t *testing.T) {
 				if code, _ := cmd(f.t, c, "PASS %s", testUsers["bob"]); code != 230 {
 					f.t.Fatalf("second login: %d", code)
 				}
+				f.waitLogouts(1) // alice's session ended with bob's login, not at disconnect
 				cmd(f.t, c, "QUIT")
 			},
 			logins: 2,
 		},
 		{
-			name: "a failed second login still logs the first out",
+			name: "a failed second login ends the connection, and the first login is logged out once",
 			session: func(f *fixture) {
 				c := f.raw()
 				cmd(f.t, c, "USER alice")
@@ -53,6 +54,17 @@ func TestLogoutRunsOncePerLogin(t *testing.T) {
 				cmd(f.t, c, "USER bob")
 				if code, _ := cmd(f.t, c, "PASS %s", wrongPassword); code != 530 {
 					f.t.Fatalf("second login: %d, want 530", code)
+				}
+				// alice's session must not carry on after a failed login as
+				// someone else: the connection is gone.
+				id, err := c.Cmd("PWD")
+				if err == nil {
+					c.StartResponse(id)
+					code, msg, rerr := c.ReadResponse(0)
+					c.EndResponse(id)
+					if rerr == nil {
+						f.t.Fatalf("PWD after the failed login got %d %q", code, msg)
+					}
 				}
 			},
 			logins: 1,

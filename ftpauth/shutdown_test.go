@@ -246,7 +246,7 @@ func TestShutdownEndsSessionsCleanly(t *testing.T) {
 		}
 		assertClosed(t, c)
 	})
-	t.Run("a TLS session is closed with close_notify and nothing to warn about", func(t *testing.T) {
+	t.Run("a TLS session is closed, with nothing logged to warn about", func(t *testing.T) {
 		cert := newTestCert(t)
 		f := newFixture(t, fixtureConfig{opts: Options{TLSConfig: cert.server}})
 		c := f.login("alice", testUsers["alice"], ftp.DialWithExplicitTLS(cert.client))
