@@ -161,6 +161,15 @@ func (t *Throttle) RequestAvatarID(ctx context.Context, creds cred.Credentials, 
 	// Book-keeping must happen even if the client has gone away.
 	bg := context.WithoutCancel(ctx)
 	switch {
+	case err == nil && isInconclusive(creds):
+		// Accepted, yet the login will not go through (a right Digest
+		// response on an expired nonce, which may be a captured one
+		// replayed): it neither clears the user's failures nor counts as
+		// one, so this attempt is given back.
+		if err := t.store.Forgive(bg, keys, t.now()); err != nil {
+			return cred.AvatarID{}, fmt.Errorf("checkers: throttle store: %w", err)
+		}
+		return id, nil
 	case err == nil:
 		// The user's count is cleared; the address's only gets this attempt
 		// back, so logging in to one's own account cannot wipe out the
@@ -181,6 +190,13 @@ func (t *Throttle) RequestAvatarID(ctx context.Context, creds cred.Credentials, 
 		}
 		return id, err
 	}
+}
+
+// isInconclusive reports whether an accepted creds will not log in after
+// all (see cred.Inconclusive).
+func isInconclusive(creds cred.Credentials) bool {
+	ic, ok := creds.(cred.Inconclusive)
+	return ok && ic.Inconclusive()
 }
 
 // UnlockUser forgets the failures counted against a user name, lifting

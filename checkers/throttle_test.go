@@ -336,6 +336,47 @@ func TestThrottleCountsConcurrentGuessesExactly(t *testing.T) {
 	}
 }
 
+// inconclusiveCreds are password credentials whose acceptance does not
+// log in (as a right Digest response on an expired nonce).
+type inconclusiveCreds struct{ *cred.PasswordCredentials }
+
+func (inconclusiveCreds) Inconclusive() bool { return true }
+
+// An accepted but inconclusive login (cred.Inconclusive) neither clears the
+// user's failures, which would let a captured request replayed between
+// guesses reset the count for ever, nor counts as a failure, which would
+// lock out a user, or a shared address, whose nonces keep expiring.
+func TestThrottleTreatsAnInconclusiveAcceptanceAsNeither(t *testing.T) {
+	inner := newCountingChecker(map[string]string{"alice": "right"})
+	th := checkers.NewThrottle(inner, checkers.NewMemoryThrottleStore(),
+		checkers.ThrottlePolicy{MaxUserFailures: 3, MaxAddrFailures: 3})
+	ctx := context.Background()
+	login := func(c cred.Credentials, addr string) error {
+		_, err := th.RequestAvatarID(ctx, c, mindFrom(addr))
+		return err
+	}
+	inconclusive := inconclusiveCreds{cred.NewUsernamePassword("alice", "right")}
+	for i := range 2 {
+		if err := login(cred.NewUsernamePassword("alice", "wrong"), "192.0.2.1:1"); !errors.Is(err, cred.ErrUnauthorizedLogin) || errors.Is(err, cred.ErrThrottled) {
+			t.Fatalf("wrong guess %d: %v", i+1, err)
+		}
+	}
+	// Counted, any of these would lock out both the user and the address.
+	for i := range 5 {
+		if err := login(inconclusive, "192.0.2.1:1"); err != nil {
+			t.Fatalf("inconclusive acceptance %d: %v (it must not count as a failure)", i+1, err)
+		}
+	}
+	// From another address, so that only the user's count decides: two
+	// failures before, one now.
+	if err := login(cred.NewUsernamePassword("alice", "wrong"), "198.51.100.1:1"); errors.Is(err, cred.ErrThrottled) {
+		t.Fatalf("the third wrong guess was throttled: %v", err)
+	}
+	if err := login(cred.NewUsernamePassword("alice", "right"), "198.51.100.1:1"); !errors.Is(err, cred.ErrThrottled) {
+		t.Fatalf("after three wrong guesses, with inconclusive acceptances between: %v, want throttled (they must not clear the count)", err)
+	}
+}
+
 func TestThrottleCountsAcrossProtocols(t *testing.T) {
 	inner := newCountingChecker(map[string]string{"alice": "right"})
 	th := checkers.NewThrottle(inner, checkers.NewMemoryThrottleStore(), checkers.ThrottlePolicy{MaxUserFailures: 2, MaxAddrFailures: -1})

@@ -56,6 +56,18 @@ type Anonymous interface {
 	IsAnonymous() bool
 }
 
+// Inconclusive is implemented by credentials that a checker can accept
+// without the login going through. Inconclusive reports, after the check,
+// whether an acceptance is of that kind: for instance a Digest response
+// that is right but was made for an expired nonce (the client must repeat
+// it on a fresh one, and may be an attacker replaying a captured request),
+// or one whose nonce-count could not be recorded. Decorators that act on a
+// checker's success, like checkers.Throttle clearing a user's failures,
+// count such an acceptance as neither a success nor a failure.
+type Inconclusive interface {
+	Inconclusive() bool
+}
+
 // Digest base hash algorithms as RFC 7616 names them. A UsernameDigestHash
 // reports one of these; "-sess" variants use the same stored HA1.
 const (

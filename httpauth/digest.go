@@ -643,7 +643,9 @@ func decodeExtValue(v string) (string, bool) {
 // checker that accepted without verifying the response), and adds
 // Authentication-Info. A repeated or lower nonce-count was already refused
 // by the check itself, so the checker and any throttle around it saw a
-// failed login, not a success.
+// failed login, not a success. An expired nonce or a failed store, though
+// accepted by the checker, is inconclusive (DigestCredentials.Inconclusive):
+// a throttle neither clears the user's failures for it nor counts one.
 func (d *Digest) FinishLogin(ctx context.Context, w http.ResponseWriter, _ *http.Request, creds cred.Credentials) error {
 	c, ok := creds.(*DigestCredentials)
 	if !ok {

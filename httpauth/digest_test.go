@@ -481,6 +481,65 @@ func TestDigestCredentialsNeverPrintSecrets(t *testing.T) {
 // A replayed response is a failed login that a throttle counts: otherwise
 // one captured request, replayed between guesses, would reset the user's
 // failure count for ever.
+// A right response on an expired nonce gets 401 stale=true. It must not
+// clear the user's failures: a captured request replayed after its nonce
+// expired, between guesses, would otherwise reset the count for ever. Nor
+// may it count as a failure: clients whose nonces expire (every few
+// minutes, behind one address) would lock themselves and the address out.
+func TestDigestExpiredNonceNeitherResetsNorCountsFailures(t *testing.T) {
+	later := func() time.Time { return time.Now().Add(2 * time.Minute) }
+	t.Run("a captured request replayed on its expired nonce does not clear the failures between guesses", func(t *testing.T) {
+		throttle := checkers.NewThrottle(plaintextChecker(digestUsers), checkers.NewMemoryThrottleStore(),
+			checkers.ThrottlePolicy{MaxUserFailures: 3, MaxAddrFailures: -1})
+		f := newDigestFixture(t, DigestOptions{NonceLifetime: time.Minute}, throttle)
+		captured := f.client("SHA-256", "Mufasa").header("GET", "/", nil)
+		if w := f.do("GET", "/", captured, ""); w.Code != 200 {
+			t.Fatalf("the first use got %d", w.Code)
+		}
+		f.d.minter.now = later
+		defer func() { f.d.minter.now = time.Now }()
+		guess := func() int {
+			c := f.client("SHA-256", "Mufasa")
+			c.password = "wrong"
+			return f.do("GET", "/", c.header("GET", "/", nil), "").Code
+		}
+		for i, step := range []string{"guess", "guess", "replay", "guess"} {
+			if step == "guess" {
+				if code := guess(); code != 401 {
+					t.Fatalf("step %d, a wrong guess: %d, want 401", i+1, code)
+				}
+				continue
+			}
+			w := f.do("GET", "/", captured, "")
+			if w.Code != 401 || challenges(t, w.Header())[0]["stale"] != "true" {
+				t.Fatalf("step %d, the replay: %d %q, want 401 stale=true", i+1, w.Code, w.Header().Values("WWW-Authenticate"))
+			}
+		}
+		if w := f.do("GET", "/", f.client("SHA-256", "Mufasa").header("GET", "/", nil), ""); w.Code != http.StatusTooManyRequests {
+			t.Fatalf("after three wrong guesses and a replay between them, a login got %d, want 429", w.Code)
+		}
+	})
+	t.Run("right responses on expired nonces do not count against the address", func(t *testing.T) {
+		throttle := checkers.NewThrottle(plaintextChecker(digestUsers), checkers.NewMemoryThrottleStore(),
+			checkers.ThrottlePolicy{MaxUserFailures: -1, MaxAddrFailures: 2})
+		f := newDigestFixture(t, DigestOptions{NonceLifetime: time.Minute}, throttle)
+		var old []string
+		for range 5 {
+			old = append(old, f.client("SHA-256", "Mufasa").header("GET", "/", nil))
+		}
+		f.d.minter.now = later
+		defer func() { f.d.minter.now = time.Now }()
+		for i, h := range old {
+			if w := f.do("GET", "/", h, ""); w.Code != 401 || challenges(t, w.Header())[0]["stale"] != "true" {
+				t.Fatalf("expired nonce %d: %d, want 401 stale=true", i+1, w.Code)
+			}
+		}
+		if w := f.do("GET", "/", f.client("SHA-256", "Mufasa").header("GET", "/", nil), ""); w.Code != 200 {
+			t.Fatalf("after five stale retries from one address, the fresh login got %d, want 200", w.Code)
+		}
+	})
+}
+
 func TestDigestReplayCountsAsAFailedLogin(t *testing.T) {
 	throttle := checkers.NewThrottle(plaintextChecker(digestUsers), checkers.NewMemoryThrottleStore(),
 		checkers.ThrottlePolicy{MaxUserFailures: 3, MaxAddrFailures: -1})
