@@ -2,6 +2,9 @@ package cred
 
 import (
 	"crypto/subtle"
+	"fmt"
+	"io"
+	"log/slog"
 	"reflect"
 )
 
@@ -96,7 +99,7 @@ var builtinInterfaces = []reflect.Type{
 // that only stores plaintext passwords can check it too.
 type PasswordCredentials struct {
 	User string
-	Pass string
+	Pass string `json:"-"`
 }
 
 // NewUsernamePassword returns credentials for a user name and plaintext
@@ -117,10 +120,19 @@ func (c *PasswordCredentials) CheckPassword(password string) bool {
 }
 
 // String never shows the password, so credentials are safe to log.
-func (c *PasswordCredentials) String() string { return "password credentials for " + quoteName(c.User) }
+func (c PasswordCredentials) String() string { return "password credentials for " + quoteName(c.User) }
 
 // GoString is like String, so %#v cannot leak the password either.
-func (c *PasswordCredentials) GoString() string { return c.String() }
+func (c PasswordCredentials) GoString() string { return c.String() }
+
+// Format prints String for every verb (%+v and %x too), so no format
+// shows the password, whether the credentials are printed by value or by
+// pointer.
+func (c PasswordCredentials) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
+
+// LogValue is String, so log/slog (its JSON handler too) never shows the
+// password.
+func (c PasswordCredentials) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // AnonymousCredentials is the credential of a client that gave no identity.
 type AnonymousCredentials struct{}

@@ -6,9 +6,11 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -40,7 +42,7 @@ type DigestOptions struct {
 	// Key authenticates nonces: each carries an AES-256 tag under a key
 	// derived from Key and the realm with HMAC-SHA-256. Servers that share
 	// it accept each other's nonces. At least 32 bytes; default a random key.
-	Key []byte
+	Key SecretKey
 	// Store remembers nonce-counts against replay. Default: a
 	// MemoryNonceStore with Window = NonceLifetime.
 	Store NonceStore
@@ -84,6 +86,23 @@ type Digest struct {
 	maxBody    int64
 	challenges []string // static parts, one per algorithm, without the nonce
 }
+
+// SecretKey is key material that never prints: every fmt verb, log/slog
+// and encoding/json show only its length, so logging a DigestOptions does
+// not reveal the nonce key. A []byte assigns to it directly.
+type SecretKey []byte
+
+// String describes the key by its length only.
+func (k SecretKey) String() string { return fmt.Sprintf("[%d-byte secret key]", len(k)) }
+
+// Format prints String for every verb (%x and %#v too).
+func (k SecretKey) Format(f fmt.State, _ rune) { io.WriteString(f, k.String()) }
+
+// LogValue is String.
+func (k SecretKey) LogValue() slog.Value { return slog.StringValue(k.String()) }
+
+// MarshalJSON encodes String, not the key.
+func (k SecretKey) MarshalJSON() ([]byte, error) { return json.Marshal(k.String()) }
 
 // NewDigest returns the Digest scheme for the checkers registered in portal,
 // offering only algorithms they can verify: a checker of

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,11 +37,20 @@ type execer interface {
 type HA1 struct {
 	Realm     string
 	Algorithm string // cred.AlgorithmMD5, cred.AlgorithmSHA256 or cred.AlgorithmSHA512_256
-	Hash      string // lower-case hex
+	Hash      string `json:"-"` // lower-case hex
 }
 
 // String never shows the hash.
 func (h HA1) String() string { return "HA1(" + strconv.Quote(h.Realm) + ", " + h.Algorithm + ")" }
+
+// GoString is String, so %#v does not show the hash either.
+func (h HA1) GoString() string { return h.String() }
+
+// Format prints String for every verb, so no format shows the hash.
+func (h HA1) Format(f fmt.State, _ rune) { io.WriteString(f, h.String()) }
+
+// LogValue is String, so log/slog never shows the hash.
+func (h HA1) LogValue() slog.Value { return slog.StringValue(h.String()) }
 
 // NewHA1 computes the Digest HA1 of a user's password for realm and a base
 // algorithm ("MD5", "SHA-256", "SHA-512-256").
