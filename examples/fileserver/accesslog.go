@@ -11,7 +11,7 @@ import (
 )
 
 // accessLog logs one line per HTTP request: method, path, status, the
-// authentication scheme used (the header's first word, never the rest) and
+// authentication scheme used (see authScheme; never the credentials) and
 // who logged in. The portal's observer logs the login itself, with its
 // outcome; this line says what was done with it.
 func accessLog(log *slog.Logger, next http.Handler) http.Handler {
@@ -20,10 +20,26 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 		entry := &accessEntry{}
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), accessKey{}, entry)))
-		scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		log.Info("http request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"scheme", scheme, "user", entry.user, "remote", r.RemoteAddr, "duration", time.Since(start))
+			"scheme", authScheme(r.Header.Get("Authorization")), "user", entry.user, "remote", r.RemoteAddr, "duration", time.Since(start))
 	})
+}
+
+// authScheme names the scheme of an Authorization header for the log:
+// Basic or Digest, "" for none, and "other" for anything else. Only a
+// known name is logged, since a malformed header's first word can be the
+// credentials themselves ("Basic\tYWxp...", a bare token).
+func authScheme(header string) string {
+	if header == "" {
+		return ""
+	}
+	first, _, _ := strings.Cut(strings.TrimLeft(header, " \t"), " ")
+	for _, known := range []string{"Basic", "Digest"} {
+		if strings.EqualFold(first, known) {
+			return known
+		}
+	}
+	return "other"
 }
 
 // serveAvatar serves a request with the avatar the realm gave the logged-in
