@@ -3,6 +3,7 @@ package httpauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -149,6 +150,24 @@ func TestDigestUserhash(t *testing.T) {
 		c.userhash = true
 		if w := f.do("GET", "/", c.header("GET", "/", nil), ""); w.Code != 401 {
 			t.Fatalf("got %d", w.Code)
+		}
+	})
+	t.Run("an unknown userhash is refused like a known user's wrong password: checked, and counted by a throttle", func(t *testing.T) {
+		throttle := checkers.NewThrottle(plaintextChecker(digestUsers), checkers.NewMemoryThrottleStore(),
+			checkers.ThrottlePolicy{MaxUserFailures: 3, MaxAddrFailures: -1})
+		f := newDigestFixture(t, DigestOptions{UserHash: true, Algorithms: []string{"SHA-256"}}, throttle)
+		codes := func(user, password string) []int {
+			var got []int
+			for range 4 {
+				c := f.client("SHA-256", user)
+				c.password, c.userhash = password, true
+				got = append(got, f.do("GET", "/", c.header("GET", "/", nil), "").Code)
+			}
+			return got
+		}
+		known, unknown := codes("Mufasa", "wrong"), codes("nobody", "wrong")
+		if fmt.Sprint(known) != "[401 401 401 429]" || fmt.Sprint(unknown) != fmt.Sprint(known) {
+			t.Fatalf("a known user's wrong passwords got %v, an unknown userhash %v; want both [401 401 401 429]", known, unknown)
 		}
 	})
 	t.Run("UserHash without a resolver fails at construction", func(t *testing.T) {
