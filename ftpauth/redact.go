@@ -7,8 +7,9 @@ import (
 )
 
 // redactHandler wraps the slog.Handler given to ftpserverlib, which logs
-// every command line it receives at Debug level, PASS included. It replaces
-// the argument of a PASS line, so a debug log never holds a password.
+// every command line it receives at Debug level, PASS included, and an
+// unknown command at Warn level. It replaces any string attribute that is
+// a PASS line (see isPassLine), so no log line holds a password.
 type redactHandler struct{ slog.Handler }
 
 func (h redactHandler) Handle(ctx context.Context, r slog.Record) error {
@@ -38,8 +39,18 @@ func (h redactHandler) WithGroup(name string) slog.Handler {
 	return redactHandler{h.Handler.WithGroup(name)}
 }
 
-// isPassLine reports whether s is an FTP PASS command line.
+// isPassLine reports whether s is, or could be taken for, an FTP PASS
+// command line: "PASS" in any case, then the end or anything but a letter
+// or digit. So "PASS\tsecret", which the server logs as an unknown
+// command, is redacted too; "PASSIVE" is not.
 func isPassLine(s string) bool {
-	s = strings.TrimLeft(s, " ")
-	return len(s) >= 4 && strings.EqualFold(s[:4], "PASS") && (len(s) == 4 || s[4] == ' ')
+	s = strings.TrimLeft(s, " \t")
+	if len(s) < 4 || !strings.EqualFold(s[:4], "PASS") {
+		return false
+	}
+	if len(s) == 4 {
+		return true
+	}
+	c := s[4] | 0x20 // lower-cases letters, leaves digits alone
+	return !('a' <= c && c <= 'z' || '0' <= s[4] && s[4] <= '9')
 }
