@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	ftpserver "github.com/fclairamb/ftpserverlib"
 	"github.com/spf13/afero"
@@ -226,6 +228,16 @@ func (d *Driver) AuthUser(cc ftpserver.ClientContext, user, pass string) (drv ft
 		}
 	}
 
+	if !validUserName(user) {
+		// No store holds such a name, and some (PostgreSQL) fail on one
+		// rather than refuse it: refused here, as Basic and Digest do.
+		return nil, &LoginError{
+			Outcome: cred.OutcomeUnauthorized,
+			Err:     fmt.Errorf("ftpauth: user name is not valid UTF-8 text: %w", cred.ErrUnauthorizedLogin),
+			reply:   replyIncorrect,
+		}
+	}
+
 	var creds cred.Credentials
 	if d.opts.isAnonymousName(user) {
 		creds = cred.AnonymousCredentials{} // the password, by custom an e-mail address, is ignored
@@ -340,3 +352,17 @@ var (
 	_ ftpserver.MainDriverExtensionQuitMessage     = (*Driver)(nil)
 	_ ftpserver.MainDriverExtensionPassiveWrapper  = (*Driver)(nil)
 )
+
+// validUserName reports whether user is UTF-8 text without control
+// characters.
+func validUserName(user string) bool {
+	if !utf8.ValidString(user) {
+		return false
+	}
+	for _, r := range user {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}

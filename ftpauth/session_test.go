@@ -1,7 +1,12 @@
 package ftpauth
 
 import (
+	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
+
+	"github.com/gocred/gocred/cred"
 )
 
 func TestLogoutRunsOncePerLogin(t *testing.T) {
@@ -111,4 +116,27 @@ func TestLogoutRunsOncePerLogin(t *testing.T) {
 		f.stop()
 		f.waitLogouts(3)
 	})
+}
+
+// A user name that is not UTF-8 text is refused like a wrong password (530)
+// before any store sees it: some stores (PostgreSQL) fail on such a name,
+// which would make a client's typo an internal error.
+func TestABinaryUserNameIsRefusedBeforeTheStore(t *testing.T) {
+	var asked atomic.Int64
+	strict := cred.NewCheckerFunc(func(_ context.Context, c cred.Credentials, _ cred.Mind) (cred.AvatarID, error) {
+		asked.Add(1)
+		return cred.AvatarID{}, errors.New("store: invalid byte sequence for encoding UTF8") // as PostgreSQL answers
+	}, cred.UsernamePasswordType)
+	f := newFixture(t, fixtureConfig{checkers: []cred.Checker{strict}})
+	for _, name := range []string{"al\x00ice", "al\x01ice", "al\tice", "\xffalice", "al\u0085ice"} {
+		c := f.raw()
+		cmd(t, c, "USER %s", name)
+		if code, msg := cmd(t, c, "PASS %s", wrongPassword); code != 530 {
+			t.Errorf("user %q: %d %q, want 530", name, code, msg)
+		}
+		c.Close()
+	}
+	if n := asked.Load(); n != 0 {
+		t.Errorf("the store was asked %d times", n)
+	}
 }
