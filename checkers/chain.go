@@ -69,8 +69,12 @@ func (c *Chain) RequestAvatarID(ctx context.Context, creds cred.Credentials, min
 		if refusal == nil {
 			refusal = err
 		}
-		if err := ctx.Err(); err != nil {
-			return cred.AvatarID{}, fmt.Errorf("checkers: chain abandoned: %w", err)
+		if ctx.Err() != nil {
+			// The client has gone: ask no further member, but answer
+			// with the refusal, so a throttle around the chain counts
+			// the guess (an abandoned login would be given back, and a
+			// client that hangs up during each hash could guess for ever).
+			return cred.AvatarID{}, refusal
 		}
 	}
 	return cred.AvatarID{}, refusal

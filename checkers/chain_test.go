@@ -185,3 +185,41 @@ func TestNewChainPanicsOnNil(t *testing.T) {
 	}()
 	checkers.NewChain(newCountingChecker(nil), nil)
 }
+
+// A client that hangs up while a member hashes its guess must still have
+// the guess counted by a throttle around the chain: the chain stops, but
+// answers with the refusal, not with an abandoned login (which a throttle
+// gives back, so hanging up during each hash would allow endless guesses).
+func TestChainRefusalStillCountsWhenTheClientHasGone(t *testing.T) {
+	var calls []string
+	var hangUpNow context.CancelFunc // the client going away, per attempt
+	hangUp := cred.NewCheckerFunc(func(context.Context, cred.Credentials, cred.Mind) (cred.AvatarID, error) {
+		calls = append(calls, "first")
+		hangUpNow() // while this member checks
+		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+	}, cred.UsernamePasswordType)
+	second := &recorder{name: "second", ifaces: []reflect.Type{cred.UsernamePasswordType}, result: cred.ErrUnauthorizedLogin, calls: &calls}
+	chain := checkers.NewChain(hangUp, second)
+	attempt := func(c cred.Checker) error {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		hangUpNow = cancel
+		_, err := c.RequestAvatarID(ctx, cred.NewUsernamePassword("alice", "guess"), cred.Mind{})
+		return err
+	}
+	if err := attempt(chain); !errors.Is(err, cred.ErrUnauthorizedLogin) {
+		t.Fatalf("err = %v, want the refusal", err)
+	}
+	if strings.Join(calls, ",") != "first" {
+		t.Errorf("members asked: %v, want only the first", calls)
+	}
+
+	th := checkers.NewThrottle(chain, checkers.NewMemoryThrottleStore(), checkers.ThrottlePolicy{MaxUserFailures: 2, MaxAddrFailures: -1})
+	for range 2 {
+		attempt(th)
+	}
+	hangUpNow = func() {}
+	if _, err := th.RequestAvatarID(context.Background(), cred.NewUsernamePassword("alice", "guess"), cred.Mind{}); !errors.Is(err, cred.ErrThrottled) {
+		t.Fatalf("after two guesses abandoned mid-hash: %v, want throttled", err)
+	}
+}
