@@ -57,8 +57,12 @@ func (a Argon2id) withDefaults() Argon2id {
 	return a
 }
 
-// Hash returns the PHC-encoded Argon2id hash of password.
+// Hash returns the PHC-encoded Argon2id hash of password, which must be
+// at most MaxPasswordBytes long.
 func (a Argon2id) Hash(password string) (string, error) {
+	if err := checkPasswordLength(password); err != nil {
+		return "", err
+	}
 	a = a.withDefaults()
 	if a.MemoryKiB < 8*uint32(a.Threads) {
 		return "", fmt.Errorf("checkers: argon2id: memory %d KiB is below 8 KiB per thread", a.MemoryKiB)
@@ -85,6 +89,9 @@ type Bcrypt struct {
 
 // Hash returns the bcrypt hash of password ($2a$).
 func (b Bcrypt) Hash(password string) (string, error) {
+	if err := checkPasswordLength(password); err != nil {
+		return "", err
+	}
 	cost := b.cost()
 	if cost < bcrypt.MinCost || cost > bcrypt.MaxCost {
 		return "", fmt.Errorf("checkers: bcrypt cost %d is outside %d..%d", cost, bcrypt.MinCost, bcrypt.MaxCost)
@@ -250,3 +257,12 @@ var (
 	_ Hasher             = Argon2id{}
 	_ Hasher             = Bcrypt{}
 )
+
+// checkPasswordLength refuses to hash a password that VerifyPassword would
+// never accept.
+func checkPasswordLength(password string) error {
+	if len(password) > MaxPasswordBytes {
+		return fmt.Errorf("checkers: password of %d bytes is longer than MaxPasswordBytes (%d)", len(password), MaxPasswordBytes)
+	}
+	return nil
+}

@@ -149,10 +149,18 @@ func isDESCrypt(encoded string) bool {
 	return true
 }
 
+// MaxPasswordBytes is the longest password gocred verifies or hashes. A
+// longer one is a wrong password, refused without hashing: SHA-crypt and
+// apr1 hash the password once per round, so their cost grows with its
+// length (a 6 KB password made a $6$ check fifty times slower), and Basic
+// and FTP logins carry several kilobytes.
+const MaxPasswordBytes = 1024
+
 // VerifyPassword reports whether password matches the encoded hash. It
 // understands bcrypt ($2y$, $2a$, $2b$), Apache's MD5 ($apr1$), Apache's
 // {SHA}, SHA-crypt ($5$, $6$), argon2, scrypt and pbkdf2 in the crypt/PHC
-// encodings. An unknown or malformed hash is an error matching
+// encodings. A password longer than MaxPasswordBytes is false, unhashed.
+// An unknown or malformed hash is an error matching
 // ErrUnsupportedHash, never a plain false, so a broken store is not mistaken
 // for a wrong password. Comparisons are constant-time.
 func VerifyPassword(encoded, password string) (bool, error) {
@@ -165,6 +173,9 @@ func VerifyPassword(encoded, password string) (bool, error) {
 
 // verifyParsed verifies password against encoded, already parsed as info.
 func verifyParsed(info hashInfo, encoded, password string) (bool, error) {
+	if len(password) > MaxPasswordBytes {
+		return false, nil // see MaxPasswordBytes
+	}
 	switch info.scheme {
 	case schemeBcrypt:
 		err := bcrypt.CompareHashAndPassword([]byte(encoded), []byte(password))

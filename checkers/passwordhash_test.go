@@ -2,11 +2,14 @@ package checkers
 
 import (
 	"bufio"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -150,4 +153,29 @@ func FuzzVerifyPassword(f *testing.F) {
 			t.Fatal("true with an error")
 		}
 	})
+}
+
+// A password longer than MaxPasswordBytes is wrong even against its own
+// hash, so no login makes a length-dependent hash (SHA-crypt, apr1) do
+// unbounded work; one of exactly MaxPasswordBytes still verifies, and the
+// hashers refuse to make what could never verify.
+func TestPasswordsLongerThanMaxPasswordBytesNeverVerify(t *testing.T) {
+	argon := func(pw string) string { // the hash Argon2id.Hash would make, without its length check
+		salt := []byte("0123456789abcdef")
+		key := argon2.IDKey([]byte(pw), salt, 1, 64, 1, 32)
+		return fmt.Sprintf("$argon2id$v=%d$m=64,t=1,p=1$%s$%s", argon2.Version,
+			base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+	}
+	atMax, over := strings.Repeat("p", MaxPasswordBytes), strings.Repeat("p", MaxPasswordBytes+1)
+	if ok, err := VerifyPassword(argon(atMax), atMax); !ok || err != nil {
+		t.Errorf("a password of MaxPasswordBytes: %v, %v; want true", ok, err)
+	}
+	if ok, err := VerifyPassword(argon(over), over); ok || err != nil {
+		t.Errorf("a password of MaxPasswordBytes+1 against its own hash: %v, %v; want false, nil", ok, err)
+	}
+	for _, h := range []Hasher{Argon2id{MemoryKiB: 64, Time: 1}, Bcrypt{Cost: 4}} {
+		if _, err := h.Hash(over); err == nil {
+			t.Errorf("%s hashed a password longer than MaxPasswordBytes", h.Name())
+		}
+	}
 }
