@@ -45,6 +45,7 @@ type Driver struct {
 	draining bool
 	inflight int                           // open files plus accepted data connections
 	pending  map[*passiveListener]struct{} // PASV listeners nobody has connected to yet
+	seq      uint64                        // numbers pending listeners, oldest lowest
 }
 
 // NewDriver returns a Driver logging in through portal, after checking that
@@ -277,14 +278,36 @@ func (d *Driver) QuitMessage() string { return "Goodbye." }
 
 // WrapPassiveListener tracks a passive data listener for Shutdown, and
 // refuses new ones once Shutdown has begun.
+//
+// It also bounds the listeners nobody has connected to: at most two per
+// allowed connection, the oldest closed first. A session normally has at
+// most one (ftpserverlib closes it at the next PASV), but when the PASV
+// reply fails after the listener is open (PASV over IPv6 without
+// PublicHost: "invalid passive IP"), ftpserverlib drops the listener
+// unclosed, and a client repeating PASV would use up the server's file
+// descriptors.
 func (d *Driver) WrapPassiveListener(l net.Listener) (net.Listener, error) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	if d.draining {
+		d.mu.Unlock()
 		return nil, errShuttingDown
 	}
-	pl := &passiveListener{Listener: l, d: d}
+	d.seq++
+	pl := &passiveListener{Listener: l, d: d, seq: d.seq}
 	d.pending[pl] = struct{}{}
+	var oldest *passiveListener
+	if len(d.pending) > 2*d.opts.MaxConnections {
+		for p := range d.pending {
+			if oldest == nil || p.seq < oldest.seq {
+				oldest = p
+			}
+		}
+		delete(d.pending, oldest)
+	}
+	d.mu.Unlock()
+	if oldest != nil {
+		_ = oldest.Listener.Close()
+	}
 	return pl, nil
 }
 

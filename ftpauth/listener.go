@@ -108,7 +108,8 @@ func (c *countedConn) Close() error {
 // replies (a listener nobody connected to yet), and close the latter.
 type passiveListener struct {
 	net.Listener
-	d *Driver
+	d   *Driver
+	seq uint64 // order of creation (see WrapPassiveListener)
 }
 
 // Accept accepts the data connection, unless Shutdown closed the listener.

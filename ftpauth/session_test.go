@@ -3,6 +3,8 @@ package ftpauth
 import (
 	"context"
 	"errors"
+	"net"
+	"os"
 	"sync/atomic"
 	"testing"
 
@@ -138,5 +140,45 @@ func TestABinaryUserNameIsRefusedBeforeTheStore(t *testing.T) {
 	}
 	if n := asked.Load(); n != 0 {
 		t.Errorf("the store was asked %d times", n)
+	}
+}
+
+// openFDs counts this process's open file descriptors (Linux).
+func openFDs(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("needs /proc/self/fd")
+	}
+	return len(entries)
+}
+
+// PASV over IPv6 fails after ftpserverlib has opened the data listener
+// ("invalid passive IP"), and it drops that listener unclosed. Repeating
+// PASV must not use up the server's file descriptors: the listeners nobody
+// connected to are bounded (two per allowed connection).
+func TestRepeatedFailingPASVDoesNotExhaustFileDescriptors(t *testing.T) {
+	if ln, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		t.Skip("no IPv6 loopback here: " + err.Error())
+	} else {
+		ln.Close()
+	}
+	f := newFixture(t, fixtureConfig{listen: "[::1]:0", opts: Options{MaxConnections: 2}})
+	c := f.raw()
+	cmd(t, c, "USER alice")
+	if code, _ := cmd(t, c, "PASS %s", testUsers["alice"]); code != 230 {
+		t.Fatalf("login: %d", code)
+	}
+	before := openFDs(t)
+	for i := range 40 {
+		if code, msg := cmd(t, c, "PASV"); code == 227 {
+			t.Fatalf("PASV %d over IPv6 succeeded: %q (the test needs it to fail)", i+1, msg)
+		}
+	}
+	if grown := openFDs(t) - before; grown > 2*2+1 {
+		t.Errorf("40 failed PASV commands left %d more descriptors open, want at most 5 (4 pending listeners, one of slack)", grown)
+	}
+	if code, msg := cmd(t, c, "EPSV"); code != 229 {
+		t.Errorf("EPSV after them: %d %q, want 229", code, msg)
 	}
 }

@@ -87,6 +87,8 @@ type fixtureConfig struct {
 	realm cred.Realm
 	// quiet discards the log, for benchmarks.
 	quiet bool
+	// listen is the address to serve on; 127.0.0.1:0 when empty.
+	listen string
 }
 
 // newFixture starts a server; with no checkers it uses the real in-memory
@@ -157,7 +159,10 @@ func newFixture(t testing.TB, cfg fixtureConfig) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if cfg.listen == "" {
+		cfg.listen = "127.0.0.1:0"
+	}
+	l, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		t.Fatal(err)
 	}
