@@ -90,7 +90,7 @@ func NewDriver(portal *cred.Portal, opts Options) (*Driver, error) {
 func (d *Driver) setListener(l net.Listener) *controlListener {
 	d.lmu.Lock()
 	defer d.lmu.Unlock()
-	d.listener = &controlListener{Listener: l, max: d.opts.MaxConnections, log: d.log}
+	d.listener = &controlListener{Listener: l, max: d.opts.MaxConnections, maxPerAddr: d.opts.MaxConnectionsPerAddr, log: d.log}
 	return d.listener
 }
 

@@ -4,20 +4,24 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 )
 
-// controlListener caps simultaneous control connections: one over the cap
-// is answered 421 (RFC 959's "service not available") and closed, instead
-// of the 500 that ftpserverlib would send from ClientConnected.
+// controlListener caps simultaneous control connections, in all and per
+// client IP address: one over a cap is answered 421 (RFC 959's "service
+// not available") and closed, instead of the 500 that ftpserverlib would
+// send from ClientConnected.
 type controlListener struct {
 	net.Listener
-	max int
-	log *slog.Logger
+	max        int
+	maxPerAddr int
+	log        *slog.Logger
 
 	mu    sync.Mutex
 	conns map[string]*countedConn // by remote address, for Shutdown
+	perIP map[netip.Addr]int      // open connections per client IP
 
 	closeOnce sync.Once
 	closeErr  error
@@ -31,19 +35,27 @@ func (l *controlListener) Accept() (net.Conn, error) {
 			return nil, err // unchanged: ftpserverlib recognises a closed listener by its text
 		}
 		key := c.RemoteAddr().String()
+		ip := addrPort(c.RemoteAddr()).Addr()
 		cc := &countedConn{Conn: c}
-		cc.release = func() { l.release(key, cc) }
+		cc.release = func() { l.release(key, ip, cc) }
 		l.mu.Lock()
 		full := len(l.conns) >= l.max
-		if !full {
+		fullForIP := !full && l.perIP[ip] >= l.maxPerAddr
+		if !full && !fullForIP {
 			if l.conns == nil {
-				l.conns = map[string]*countedConn{}
+				l.conns, l.perIP = map[string]*countedConn{}, map[netip.Addr]int{}
 			}
 			l.conns[key] = cc
+			l.perIP[ip]++
 		}
 		l.mu.Unlock()
-		if full {
+		switch {
+		case full:
 			l.log.Warn("ftp connection refused: too many connections", "remote", key, "max", l.max)
+			go refuseConn(c)
+			continue
+		case fullForIP:
+			l.log.Warn("ftp connection refused: too many connections from one address", "remote", key, "max_per_addr", l.maxPerAddr)
 			go refuseConn(c)
 			continue
 		}
@@ -68,10 +80,13 @@ func (l *controlListener) Close() error {
 	return l.closeErr
 }
 
-func (l *controlListener) release(key string, c *countedConn) {
+func (l *controlListener) release(key string, ip netip.Addr, c *countedConn) {
 	l.mu.Lock()
 	if l.conns[key] == c {
 		delete(l.conns, key)
+		if l.perIP[ip]--; l.perIP[ip] <= 0 {
+			delete(l.perIP, ip)
+		}
 	}
 	l.mu.Unlock()
 }

@@ -16,7 +16,8 @@ import (
 
 func TestAHundredConcurrentSessionsListAndRetrieveWithoutErrors(t *testing.T) {
 	const sessions = 100 // DefaultMaxConnections: the default must hold them all
-	f := newFixture(t, fixtureConfig{})
+	// All from one address here, so the per-address cap is raised to match.
+	f := newFixture(t, fixtureConfig{opts: Options{MaxConnectionsPerAddr: sessions}})
 
 	var loggedIn, start sync.WaitGroup
 	loggedIn.Add(sessions)
@@ -121,7 +122,7 @@ func BenchmarkLogin(b *testing.B) {
 	}
 	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
-			f := newFixture(b, fixtureConfig{checkers: []cred.Checker{bc.checker()}, quiet: true, opts: Options{MaxConnections: 1000}})
+			f := newFixture(b, fixtureConfig{checkers: []cred.Checker{bc.checker()}, quiet: true, opts: Options{MaxConnections: 1000, MaxConnectionsPerAddr: 1000}})
 			benchLogin(b, f.addr, user, pass) // warm: the cache holds the login from here
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {

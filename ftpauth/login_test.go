@@ -252,6 +252,7 @@ func TestNewDriverRefusesBadConfiguration(t *testing.T) {
 		{"a TLS config and certificate files together are refused", mustPortal(passwords), Options{TLSConfig: cert.server, CertFile: "c", KeyFile: "k"}, []string{"not both"}},
 		{"an inverted passive port range is refused", mustPortal(passwords), Options{PassivePorts: PortRange{Start: 3000, End: 2000}}, []string{"Options.PassivePorts"}},
 		{"a negative connection cap is refused", mustPortal(passwords), Options{MaxConnections: -1}, []string{"Options.MaxConnections"}},
+		{"a negative per-address connection cap is refused", mustPortal(passwords), Options{MaxConnectionsPerAddr: -1}, []string{"Options.MaxConnectionsPerAddr"}},
 		{"a two-line banner is refused", mustPortal(passwords), Options{Banner: "hi\r\n230 fake"}, []string{"Options.Banner"}},
 	}
 	for _, tt := range tests {

@@ -16,6 +16,9 @@ const (
 	DefaultIdleTimeout    = 5 * time.Minute
 	DefaultLoginTimeout   = 30 * time.Second
 	DefaultMaxConnections = 100
+	// DefaultMaxConnectionsPerAddr leaves room for clients that open
+	// several connections for parallel transfers.
+	DefaultMaxConnectionsPerAddr = 10
 )
 
 // DefaultAnonymousNames are the user names that log in anonymously when
@@ -70,6 +73,10 @@ type Options struct {
 	// MaxConnections caps simultaneous control connections; more are
 	// answered "421" and closed (DefaultMaxConnections when zero).
 	MaxConnections int
+	// MaxConnectionsPerAddr caps them per client IP address, so that one
+	// client, logged in or not, cannot hold every slot
+	// (DefaultMaxConnectionsPerAddr when zero).
+	MaxConnectionsPerAddr int
 	// Banner is the greeting sent on connect (DefaultBanner when empty).
 	Banner string
 
@@ -107,6 +114,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MaxConnections < 0 {
 		return o, fmt.Errorf("ftpauth: Options.MaxConnections is negative (%d)", o.MaxConnections)
+	}
+	if o.MaxConnectionsPerAddr == 0 {
+		o.MaxConnectionsPerAddr = DefaultMaxConnectionsPerAddr
+	}
+	if o.MaxConnectionsPerAddr < 0 {
+		return o, fmt.Errorf("ftpauth: Options.MaxConnectionsPerAddr is negative (%d)", o.MaxConnectionsPerAddr)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

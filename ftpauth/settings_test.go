@@ -13,7 +13,17 @@ import (
 // greet dials the server and returns the greeting's code and text.
 func greet(t *testing.T, addr string) (*textproto.Conn, int, string) {
 	t.Helper()
-	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	return greetFrom(t, "", addr)
+}
+
+// greetFrom is greet from the local IP address from ("" for any).
+func greetFrom(t *testing.T, from, addr string) (*textproto.Conn, int, string) {
+	t.Helper()
+	d := net.Dialer{Timeout: 5 * time.Second}
+	if from != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(from)}
+	}
+	nc, err := d.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +74,25 @@ func TestMaxConnections(t *testing.T) {
 			t.Fatalf("no slot after a client quit: last greeting %d", code)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// One client address cannot take every slot: past MaxConnectionsPerAddr
+// its connections get 421, while another address still gets in.
+func TestMaxConnectionsPerAddr(t *testing.T) {
+	f := newFixture(t, fixtureConfig{opts: Options{MaxConnections: 10, MaxConnectionsPerAddr: 2}})
+	for i := range 2 {
+		if _, code, msg := greetFrom(t, "127.0.0.1", f.addr); code != 220 {
+			t.Fatalf("connection %d from one address: %d %q, want 220", i+1, code, msg)
+		}
+	}
+	c, code, msg := greetFrom(t, "127.0.0.1", f.addr)
+	if code != 421 || !strings.Contains(msg, "Too many connections") {
+		t.Errorf("a third connection from that address: %d %q, want 421 Too many connections", code, msg)
+	}
+	assertClosed(t, c)
+	if _, code, msg := greetFrom(t, "127.0.0.2", f.addr); code != 220 {
+		t.Errorf("a connection from another address: %d %q, want 220", code, msg)
 	}
 }
 
