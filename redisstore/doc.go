@@ -14,7 +14,9 @@
 // keys carry the hash tag {gocred} (DefaultClusterPrefix), so the keys one
 // script touches share a slot. All of a store's keys then live on one
 // node: the cluster gives failover and room for other data, not more
-// throughput for these stores.
+// throughput for these stores. A *redis.Ring is refused: it moves keys to
+// another shard when one stops answering, and lockouts and nonce-counts
+// would silently be forgotten.
 //
 // Shortest use, shared by every server:
 //

@@ -15,21 +15,27 @@ import (
 // otherwise.
 const DefaultPrefix = "gocred:"
 
-// DefaultClusterPrefix is the default prefix with a client that spreads
-// keys over several servers (*redis.ClusterClient, *redis.Ring): its hash
-// tag, {gocred}, puts every key of a store in one slot, so the keys a
-// script touches together (a nonce and the data-loss marker; a user's and
-// an address's failure counters) live on one server, as Lua scripts need.
+// DefaultClusterPrefix is the default prefix with a *redis.ClusterClient:
+// its hash tag, {gocred}, puts every key of a store in one slot, so the
+// keys a script touches together (a nonce and the data-loss marker; a
+// user's and an address's failure counters) live on one node, as Lua
+// scripts need.
 const DefaultClusterPrefix = "{gocred}:"
 
 // prefixFor returns the key prefix for a store over rdb: the one given,
-// or the default for rdb's kind. With a client that spreads keys over
-// several servers, a prefix without a hash tag is an error: a script's keys
-// would hash to different slots, which Redis Cluster refuses (CROSSSLOT)
-// and a Ring would silently read and write on the wrong server.
+// or the default for rdb's kind. With a Cluster, a prefix without a hash
+// tag is an error: a script's keys would hash to different slots, which
+// Redis Cluster refuses (CROSSSLOT).
+//
+// A *redis.Ring is refused: when a shard misses its heartbeats, the Ring
+// moves that shard's keys to another one, whose counters are empty, so a
+// locked-out user would be let in and a replayed Digest request accepted,
+// without any error to fail closed on.
 func prefixFor(fn string, rdb redis.Scripter, prefix string) (string, error) {
 	switch rdb.(type) {
-	case *redis.ClusterClient, *redis.Ring:
+	case *redis.Ring:
+		return "", fmt.Errorf("redisstore: %s: a *redis.Ring is not supported: when a shard stops answering, it moves the keys to another shard, which knows no lockout and no nonce-count, so lockouts and replay protection would silently lapse; use one Redis (with a replica) or a *redis.ClusterClient", fn)
+	case *redis.ClusterClient:
 		if prefix == "" {
 			return DefaultClusterPrefix, nil
 		}
@@ -61,7 +67,7 @@ const DefaultNonceLifetime = 5 * time.Minute
 // NonceStoreOptions configure NewNonceStore. Zero values pick the defaults.
 type NonceStoreOptions struct {
 	// Prefix starts every key; DefaultPrefix if empty (DefaultClusterPrefix
-	// with a *redis.ClusterClient or *redis.Ring, where a prefix must hold
+	// with a *redis.ClusterClient, where a prefix must hold
 	// a hash tag). Servers that share nonces must use the same prefix (and
 	// the same Digest key).
 	Prefix string

@@ -65,14 +65,23 @@ func TestTwoServersShareRedisCluster(t *testing.T) {
 	}
 }
 
-// With a client that spreads keys, the stores default to a prefix with a
-// hash tag and refuse one without.
+// With a Cluster, the stores default to a prefix with a hash tag and
+// refuse one without; a Ring, which moves keys when a shard is down, is
+// refused whatever the prefix.
 func TestClusterPrefixNeedsAHashTag(t *testing.T) {
 	cluster := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{"127.0.0.1:1"}})
 	defer cluster.Close()
 	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": "127.0.0.1:1", "b": "127.0.0.1:2"}})
 	defer ring.Close()
-	for _, rdb := range []redis.Scripter{cluster, ring} {
+	for _, prefix := range []string{"", "{app}:"} {
+		if _, err := redisstore.NewNonceStore(ring, redisstore.NonceStoreOptions{Prefix: prefix}); err == nil || !strings.Contains(err.Error(), "Ring") {
+			t.Errorf("NewNonceStore(Ring, Prefix %q): %v, want an error about the Ring", prefix, err)
+		}
+		if _, err := redisstore.NewThrottleStore(ring, redisstore.ThrottleStoreOptions{Prefix: prefix}); err == nil || !strings.Contains(err.Error(), "Ring") {
+			t.Errorf("NewThrottleStore(Ring, Prefix %q): %v, want an error about the Ring", prefix, err)
+		}
+	}
+	for _, rdb := range []redis.Scripter{cluster} {
 		for _, prefix := range []string{"app:", "{}:", "{app:", "app}:"} {
 			_, err := redisstore.NewNonceStore(rdb, redisstore.NonceStoreOptions{Prefix: prefix})
 			if err == nil || !strings.Contains(err.Error(), "hash tag") {

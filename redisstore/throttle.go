@@ -14,7 +14,7 @@ import (
 // ThrottleStoreOptions configure NewThrottleStore.
 type ThrottleStoreOptions struct {
 	// Prefix starts every key; DefaultPrefix if empty (DefaultClusterPrefix
-	// with a *redis.ClusterClient or *redis.Ring, where a prefix must hold
+	// with a *redis.ClusterClient, where a prefix must hold
 	// a hash tag). Servers that count together must use the same prefix.
 	Prefix string
 }
@@ -29,7 +29,7 @@ type ThrottleStoreOptions struct {
 // Redis holds only counters that still matter. Times are those the
 // Throttle passes in, so the servers' clocks should agree to within a
 // second or so. The keys of one call must live on one server: with Redis
-// Cluster (or a Ring) the prefix's hash tag keeps them in one slot (see
+// Cluster the prefix's hash tag keeps them in one slot (see
 // ThrottleStoreOptions.Prefix).
 //
 // A Redis error is returned as an error: checkers.Throttle then refuses the
