@@ -258,7 +258,13 @@ func (c *Checker) checkDigest(ctx context.Context, d cred.UsernameDigestHash) (c
 		d.CheckHash(dummyHA1[alg]) // same work as a wrong response
 		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
 	}
-	return c.outcome(user, d.CheckHash(strings.TrimSpace(row.secret.String)), row.disabled)
+	ha1 := strings.TrimSpace(row.secret.String)
+	if !isHexOfLen(ha1, len(dummyHA1[alg])) {
+		// A broken row, not a wrong response: say so (without the value)
+		// rather than refuse the user's right password for ever.
+		return cred.AvatarID{}, fmt.Errorf("sqlchecker: %s: the stored %s HA1 of user %s for realm %s is not %d hex digits", c.name, alg, strconv.Quote(user), strconv.Quote(d.Realm()), len(dummyHA1[alg]))
+	}
+	return c.outcome(user, d.CheckHash(ha1), row.disabled)
 }
 
 // outcome turns a verification into the result. The disabled flag is only
@@ -372,3 +378,17 @@ var (
 	_ cred.DigestAlgorithmer      = (*Checker)(nil)
 	_ checkers.PasswordHashLookup = (*Checker)(nil)
 )
+
+// isHexOfLen reports whether s is n hexadecimal digits.
+func isHexOfLen(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if !('0' <= s[i] && s[i] <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -342,3 +342,23 @@ func TestRebind(t *testing.T) {
 		})
 	}
 }
+
+// A stored HA1 that is not hex of the algorithm's length is a broken row:
+// an internal error that names the user and realm but not the value, not a
+// wrong response (which would refuse the right password for ever, counted
+// by a throttle, with nothing logged).
+func TestABrokenStoredHA1IsAnInternalError(t *testing.T) {
+	db := openSQLite(t)
+	addUser(t, db, sqlchecker.SQLite, "alice", "alice-pw", "files", cred.AlgorithmSHA256)
+	if _, err := db.Exec(`UPDATE gocred_digest_ha1 SET ha1 = 'not-a-hash-0123' WHERE username = 'alice'`); err != nil {
+		t.Fatal(err)
+	}
+	c := newChecker(t, db, sqlchecker.Options{})
+	_, err := c.RequestAvatarID(context.Background(), digestCreds{"alice", "files", cred.AlgorithmSHA256, "alice-pw"}, cred.Mind{})
+	if err == nil || errors.Is(err, cred.ErrUnauthorizedLogin) {
+		t.Fatalf("err = %v, want an internal error", err)
+	}
+	if !strings.Contains(err.Error(), `"alice"`) || strings.Contains(err.Error(), "not-a-hash") {
+		t.Errorf("error %q should name the user and not show the stored value", err)
+	}
+}
