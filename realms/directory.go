@@ -70,7 +70,13 @@ type DirectoryOptions struct {
 // User names that could not safely name a directory (".", "..", or holding
 // "/", "\" or NUL) are refused with cred.ErrLoginDenied in either mode, so
 // turning PerUser on never changes who may log in. The jail is lexical:
-// symbolic links already on disk under a root are followed.
+// symbolic links already on disk under a root are followed, so none should
+// point outside it. Through the jail, clients cannot make links (one made
+// in a shared root would be followed from AnonymousDir too), readlink shows
+// only targets inside the jail, Chown is refused, modes keep only their
+// permission bits (no setuid), and the jail's root cannot be removed,
+// renamed or changed. With PerUser, a user named after AnonymousDir's first
+// element, who would own what anonymous reads, is refused.
 type Directory struct {
 	fs       afero.Fs
 	root     string
@@ -79,6 +85,9 @@ type Directory struct {
 	deny     func(cred.AvatarID) bool
 	shared   afero.Fs // every user's avatar when !perUser
 	anon     afero.Fs // nil when anonymous is denied
+	// anonTop is the first element of AnonymousDir with PerUser: the name
+	// of a user whose directory would be anonymous's (refused).
+	anonTop string
 }
 
 var (
@@ -113,7 +122,14 @@ func NewDirectory(fsys afero.Fs, opts DirectoryOptions) (*Directory, error) {
 			if !filepath.IsLocal(opts.AnonymousDir) {
 				return nil, fmt.Errorf("realms: NewDirectory: AnonymousDir %q must be a relative path inside Root", opts.AnonymousDir)
 			}
-			anonRoot = filepath.Join(root, opts.AnonymousDir)
+			rel := filepath.Clean(opts.AnonymousDir)
+			if opts.PerUser && rel == "." {
+				return nil, fmt.Errorf("realms: NewDirectory: AnonymousDir %q is Root itself; with PerUser, anonymous could read every user's directory", opts.AnonymousDir)
+			}
+			if opts.PerUser {
+				d.anonTop, _, _ = strings.Cut(filepath.ToSlash(rel), "/")
+			}
+			anonRoot = filepath.Join(root, rel)
 			if err := isDir(fsys, anonRoot); err != nil {
 				return nil, fmt.Errorf("realms: NewDirectory: AnonymousDir %q: %w", opts.AnonymousDir, err)
 			}
@@ -196,6 +212,11 @@ func (d *Directory) filesFor(id cred.AvatarID) (afero.Fs, error) {
 	}
 	if !d.perUser {
 		return d.shared, nil
+	}
+	if d.anonTop != "" && id.Name() == d.anonTop {
+		// Its directory holds AnonymousDir: its user could write what
+		// anonymous reads.
+		return nil, fmt.Errorf("%w: %s would own the anonymous directory", cred.ErrLoginDenied, id)
 	}
 	dir := filepath.Join(d.root, id.Name())
 	// Mkdir, not MkdirAll: if Root itself has gone, that is an error to

@@ -559,6 +559,8 @@ func TestNewDirectoryRejectsBadOptions(t *testing.T) {
 		{"an absolute anonymous directory is rejected", tree, realms.DirectoryOptions{Root: "/srv", Anonymous: realms.AnonymousReadOnly, AnonymousDir: "/srv/pub"}, "AnonymousDir"},
 		{"a missing anonymous directory is rejected", tree, realms.DirectoryOptions{Root: "/srv", Anonymous: realms.AnonymousReadOnly, AnonymousDir: "nothing"}, "AnonymousDir"},
 		{"an unknown anonymous policy is rejected", tree, realms.DirectoryOptions{Root: "/srv", Anonymous: 7}, "Anonymous"},
+		{"per-user anonymous at Root itself (\".\") is rejected", tree, realms.DirectoryOptions{Root: "/srv", PerUser: true, Anonymous: realms.AnonymousReadOnly, AnonymousDir: "."}, "AnonymousDir"},
+		{"per-user anonymous at Root by way of .. is rejected", tree, realms.DirectoryOptions{Root: "/srv", PerUser: true, Anonymous: realms.AnonymousReadOnly, AnonymousDir: "b/.."}, "AnonymousDir"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -589,5 +591,25 @@ func TestAnonymousPolicyNamesItself(t *testing.T) {
 				t.Errorf("String() = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// With PerUser, the user whose name is AnonymousDir's first element would
+// own the directory anonymous reads, and could plant files for everyone:
+// that user is refused.
+func TestDirectoryRefusesTheUserWhoWouldOwnTheAnonymousDirectory(t *testing.T) {
+	for _, dir := range []string{"pub", "pub/files"} {
+		tree := usersTree(t)
+		if err := tree.MkdirAll("/srv/pub/files", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		d := newDirectory(t, tree, realms.DirectoryOptions{Root: "/srv", PerUser: true, Anonymous: realms.AnonymousReadOnly, AnonymousDir: dir})
+		_, _, _, err := d.RequestAvatar(context.Background(), cred.UserID("pub"), cred.Mind{}, fsType)
+		if !errors.Is(err, cred.ErrLoginDenied) {
+			t.Errorf("AnonymousDir %q: user pub got %v, want ErrLoginDenied", dir, err)
+		}
+		if _, _, _, err := d.RequestAvatar(context.Background(), cred.UserID("a"), cred.Mind{}, fsType); err != nil {
+			t.Errorf("AnonymousDir %q: user a: %v", dir, err)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gocred/gocred/cred"
 	"github.com/gocred/gocred/realms"
@@ -71,24 +72,80 @@ func TestDirectoryOnARealDisk(t *testing.T) {
 			t.Errorf("error %q does not name the client's path", err)
 		}
 	})
-	t.Run("a link made through the jail points inside it", func(t *testing.T) {
+	t.Run("links cannot be made through the jail", func(t *testing.T) {
+		// A link made in one jail is followed from every jail that sees it
+		// (a user's link to "/" in a shared root, seen from AnonymousDir).
 		linker, ok := a.(afero.Linker)
 		if !ok {
-			t.Skip("the avatar cannot make links")
+			t.Fatal("the avatar has no SymlinkIfPossible")
 		}
-		if err := linker.SymlinkIfPossible("../b/secret.txt", "link"); err != nil {
-			t.Skipf("no symlinks here: %v", err)
+		if err := linker.SymlinkIfPossible("/", "everything"); !errors.Is(err, os.ErrPermission) {
+			t.Fatalf("SymlinkIfPossible = %v, want a permission error", err)
 		}
-		if got, err := afero.ReadFile(a, "link"); err == nil {
-			t.Fatalf("read through link = %q, want an error", got)
+		if _, err := os.Lstat(filepath.Join(root, "a", "everything")); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("a link was made on disk: %v", err)
 		}
-		reader, ok := a.(afero.LinkReader)
-		if !ok {
-			t.Fatal("the avatar makes links but cannot read them")
+	})
+	t.Run("readlink shows a jailed target, and refuses one outside the jail", func(t *testing.T) {
+		for name, target := range map[string]string{
+			"in-abs": filepath.Join(root, "a", "note.txt"), "in-rel": "note.txt",
+			"out-abs": filepath.Join(root, "b", "secret.txt"), "out-rel": "../b/secret.txt",
+		} {
+			if err := os.Symlink(target, filepath.Join(root, "a", name)); err != nil {
+				t.Fatal(err)
+			}
 		}
-		target, err := reader.ReadlinkIfPossible("link")
-		if err != nil || target != string(filepath.Separator)+filepath.Join("b", "secret.txt") {
-			t.Errorf("readlink = %q, %v; want the jailed path", target, err)
+		reader := a.(afero.LinkReader)
+		for name, want := range map[string]string{"in-abs": string(filepath.Separator) + "note.txt", "in-rel": "note.txt"} {
+			if got, err := reader.ReadlinkIfPossible(name); err != nil || got != want {
+				t.Errorf("readlink %s = %q, %v; want %q", name, got, err, want)
+			}
+		}
+		for _, name := range []string{"out-abs", "out-rel"} {
+			got, err := reader.ReadlinkIfPossible(name)
+			if err == nil || strings.Contains(err.Error(), root) {
+				t.Errorf("readlink %s = %q, %v; want a refusal that does not show the real root", name, got, err)
+			}
+		}
+	})
+	t.Run("the jail's root cannot be removed, renamed or changed", func(t *testing.T) {
+		before, err := os.Stat(filepath.Join(root, "a"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for op, do := range map[string]func() error{
+			"RemoveAll": func() error { return a.RemoveAll("/") },
+			"Remove":    func() error { return a.Remove(".") },
+			"Rename":    func() error { return a.Rename("/", "moved") },
+			"Chmod":     func() error { return a.Chmod("/", 0o777) },
+			"Chtimes":   func() error { return a.Chtimes("..", time.Unix(0, 0), time.Unix(0, 0)) },
+		} {
+			if err := do(); !errors.Is(err, os.ErrPermission) {
+				t.Errorf("%s on the root: %v, want a permission error", op, err)
+			}
+		}
+		after, err := os.Stat(filepath.Join(root, "a"))
+		if err != nil || after.Mode() != before.Mode() || !after.ModTime().Equal(before.ModTime()) {
+			t.Errorf("the root changed: %v, %v (was %v)", after, err, before)
+		}
+	})
+	t.Run("files cannot be given away or made setuid", func(t *testing.T) {
+		if err := a.Chown("note.txt", os.Getuid(), os.Getgid()); !errors.Is(err, os.ErrPermission) {
+			t.Errorf("Chown = %v, want a permission error", err)
+		}
+		if err := a.Chmod("note.txt", os.ModeSetuid|os.ModeSetgid|0o755); err != nil {
+			t.Fatal(err)
+		}
+		f, err := a.OpenFile("tool", os.O_CREATE|os.O_WRONLY, os.ModeSetuid|0o755)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		for _, name := range []string{"note.txt", "tool"} {
+			fi, err := os.Stat(filepath.Join(root, "a", name))
+			if err != nil || fi.Mode()&(os.ModeSetuid|os.ModeSetgid) != 0 {
+				t.Errorf("%s: mode %v, %v; want no setuid or setgid", name, fi.Mode(), err)
+			}
 		}
 	})
 	t.Run("a read-only user cannot write on disk", func(t *testing.T) {

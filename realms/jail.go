@@ -32,6 +32,19 @@ func inside(name string) string {
 	return filepath.Join(string(filepath.Separator), name)
 }
 
+// isJailRoot reports whether name is the jail's root, which a client may
+// list and write into but not remove, rename or change: removing it breaks
+// every other session over it (and a restart), and chmod 0777 on it would
+// let anyone on the host plant links in it.
+func isJailRoot(name string) bool { return inside(name) == string(filepath.Separator) }
+
+// denied is the error for what a client may not do to name.
+func denied(op, name string) error { return &os.PathError{Op: op, Path: name, Err: os.ErrPermission} }
+
+// permOnly keeps a mode's permission bits: a client never sets setuid,
+// setgid or sticky bits.
+func permOnly(mode os.FileMode) os.FileMode { return mode & os.ModePerm }
+
 // hide replaces the real path in err by the name the client gave.
 func hide(err error, name string) error {
 	if err == nil {
@@ -61,11 +74,11 @@ func (j *jail) Create(name string) (afero.File, error) {
 }
 
 func (j *jail) Mkdir(name string, perm os.FileMode) error {
-	return hide(j.base.Mkdir(inside(name), perm), name)
+	return hide(j.base.Mkdir(inside(name), permOnly(perm)), name)
 }
 
 func (j *jail) MkdirAll(name string, perm os.FileMode) error {
-	return hide(j.base.MkdirAll(inside(name), perm), name)
+	return hide(j.base.MkdirAll(inside(name), permOnly(perm)), name)
 }
 
 func (j *jail) Open(name string) (afero.File, error) {
@@ -74,19 +87,28 @@ func (j *jail) Open(name string) (afero.File, error) {
 }
 
 func (j *jail) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
-	f, err := j.base.OpenFile(inside(name), flag, perm)
+	f, err := j.base.OpenFile(inside(name), flag, permOnly(perm))
 	return f, hide(err, name)
 }
 
 func (j *jail) Remove(name string) error {
+	if isJailRoot(name) {
+		return denied("remove", name)
+	}
 	return hide(j.base.Remove(inside(name)), name)
 }
 
 func (j *jail) RemoveAll(name string) error {
+	if isJailRoot(name) {
+		return denied("removeall", name)
+	}
 	return hide(j.base.RemoveAll(inside(name)), name)
 }
 
 func (j *jail) Rename(oldname, newname string) error {
+	if isJailRoot(oldname) || isJailRoot(newname) {
+		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: os.ErrPermission}
+	}
 	return hideLink(j.base.Rename(inside(oldname), inside(newname)), oldname, newname)
 }
 
@@ -98,14 +120,20 @@ func (j *jail) Stat(name string) (os.FileInfo, error) {
 func (j *jail) Name() string { return "realms.jail" }
 
 func (j *jail) Chmod(name string, mode os.FileMode) error {
-	return hide(j.base.Chmod(inside(name), mode), name)
+	if isJailRoot(name) {
+		return denied("chmod", name)
+	}
+	return hide(j.base.Chmod(inside(name), permOnly(mode)), name)
 }
 
-func (j *jail) Chown(name string, uid, gid int) error {
-	return hide(j.base.Chown(inside(name), uid, gid), name)
-}
+// Chown is refused: a client must not give files to other accounts of the
+// host (or, with a server running as root, to root).
+func (j *jail) Chown(name string, uid, gid int) error { return denied("chown", name) }
 
 func (j *jail) Chtimes(name string, atime, mtime time.Time) error {
+	if isJailRoot(name) {
+		return denied("chtimes", name)
+	}
 	return hide(j.base.Chtimes(inside(name), atime, mtime), name)
 }
 
@@ -119,18 +147,19 @@ func (j *jail) LstatIfPossible(name string) (os.FileInfo, bool, error) {
 	return fi, ok, hide(err, name)
 }
 
-// SymlinkIfPossible links newname to oldname, both taken inside the jail, so
-// a link made through the jail points inside it.
+// SymlinkIfPossible is refused. A link made inside one jail is followed by
+// the operating system from every jail that can see it: a user's link to
+// "/" in a shared Root, seen from AnonymousDir below it, would give
+// anonymous the whole Root.
 func (j *jail) SymlinkIfPossible(oldname, newname string) error {
-	l, ok := j.base.(afero.Linker)
-	if !ok {
-		return &os.LinkError{Op: "symlink", Old: oldname, New: newname, Err: afero.ErrNoSymlink}
-	}
-	return hideLink(l.SymlinkIfPossible(inside(oldname), inside(newname)), oldname, newname)
+	return &os.LinkError{Op: "symlink", Old: oldname, New: newname, Err: os.ErrPermission}
 }
 
-// ReadlinkIfPossible returns a link's target, mapped back into the jail when
-// it points inside it.
+// ReadlinkIfPossible returns a link's target, mapped back into the jail,
+// when it points inside the jail: an absolute target under the jail's root,
+// or a relative one that does not climb with "..". Any other target is
+// refused rather than shown, since it would tell the client where the
+// files really live.
 func (j *jail) ReadlinkIfPossible(name string) (string, error) {
 	r, ok := j.base.(afero.LinkReader)
 	if !ok {
@@ -140,13 +169,19 @@ func (j *jail) ReadlinkIfPossible(name string) (string, error) {
 	if err != nil {
 		return "", hide(err, name)
 	}
+	if !filepath.IsAbs(target) {
+		if filepath.IsLocal(target) {
+			return target, nil
+		}
+		return "", denied("readlink", name)
+	}
 	if rel, ok := strings.CutPrefix(target, j.root); ok && (rel == "" || rel[0] == filepath.Separator) {
 		if rel == "" {
 			rel = string(filepath.Separator)
 		}
 		return rel, nil
 	}
-	return target, nil
+	return "", denied("readlink", name)
 }
 
 var (
