@@ -72,6 +72,26 @@ func TestDirectoryOnARealDisk(t *testing.T) {
 			t.Errorf("error %q does not name the client's path", err)
 		}
 	})
+	t.Run("errors from an open file name the client's path, not the real one", func(t *testing.T) {
+		f, err := a.Open("note.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, werr := f.Write([]byte("x")) // opened read-only
+		_, serr := f.Seek(-1, 0)        // before the start
+		_, derr := f.Readdir(1)         // not a directory
+		f.Close()
+		_, rerr := f.Read(make([]byte, 1)) // after Close
+		for op, err := range map[string]error{"Write": werr, "Seek": serr, "Readdir": derr, "Read after Close": rerr} {
+			if err == nil {
+				t.Errorf("%s succeeded", op)
+				continue
+			}
+			if strings.Contains(err.Error(), root) || !strings.Contains(err.Error(), "note.txt") {
+				t.Errorf("%s: %q should name note.txt and not the real root", op, err)
+			}
+		}
+	})
 	t.Run("links cannot be made through the jail", func(t *testing.T) {
 		// A link made in one jail is followed from every jail that sees it
 		// (a user's link to "/" in a shared root, seen from AnonymousDir).

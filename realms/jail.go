@@ -70,7 +70,7 @@ func hideLink(err error, oldname, newname string) error {
 
 func (j *jail) Create(name string) (afero.File, error) {
 	f, err := j.base.Create(inside(name))
-	return f, hide(err, name)
+	return jailed(f, name), hide(err, name)
 }
 
 func (j *jail) Mkdir(name string, perm os.FileMode) error {
@@ -83,12 +83,12 @@ func (j *jail) MkdirAll(name string, perm os.FileMode) error {
 
 func (j *jail) Open(name string) (afero.File, error) {
 	f, err := j.base.Open(inside(name))
-	return f, hide(err, name)
+	return jailed(f, name), hide(err, name)
 }
 
 func (j *jail) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
 	f, err := j.base.OpenFile(inside(name), flag, permOnly(perm))
-	return f, hide(err, name)
+	return jailed(f, name), hide(err, name)
 }
 
 func (j *jail) Remove(name string) error {
@@ -184,7 +184,76 @@ func (j *jail) ReadlinkIfPossible(name string) (string, error) {
 	return "", denied("readlink", name)
 }
 
+// jailFile is an open file whose errors name the client's path, like the
+// jail's own: an error from a file handle (a write to a file opened
+// read-only, a seek before its start, a read after Close) otherwise holds
+// the real path, and an FTP server sends such texts to the client.
+type jailFile struct {
+	afero.File
+	name string
+}
+
+// jailed wraps f, nil when f is nil (a failed open).
+func jailed(f afero.File, name string) afero.File {
+	if f == nil {
+		return nil
+	}
+	return &jailFile{File: f, name: name}
+}
+
+func (f *jailFile) Close() error { return hide(f.File.Close(), f.name) }
+
+func (f *jailFile) Read(p []byte) (int, error) {
+	n, err := f.File.Read(p)
+	return n, hide(err, f.name)
+}
+
+func (f *jailFile) ReadAt(p []byte, off int64) (int, error) {
+	n, err := f.File.ReadAt(p, off)
+	return n, hide(err, f.name)
+}
+
+func (f *jailFile) Seek(offset int64, whence int) (int64, error) {
+	n, err := f.File.Seek(offset, whence)
+	return n, hide(err, f.name)
+}
+
+func (f *jailFile) Write(p []byte) (int, error) {
+	n, err := f.File.Write(p)
+	return n, hide(err, f.name)
+}
+
+func (f *jailFile) WriteAt(p []byte, off int64) (int, error) {
+	n, err := f.File.WriteAt(p, off)
+	return n, hide(err, f.name)
+}
+
+func (f *jailFile) WriteString(s string) (int, error) {
+	n, err := f.File.WriteString(s)
+	return n, hide(err, f.name)
+}
+
+func (f *jailFile) Readdir(count int) ([]os.FileInfo, error) {
+	fis, err := f.File.Readdir(count)
+	return fis, hide(err, f.name)
+}
+
+func (f *jailFile) Readdirnames(n int) ([]string, error) {
+	names, err := f.File.Readdirnames(n)
+	return names, hide(err, f.name)
+}
+
+func (f *jailFile) Stat() (os.FileInfo, error) {
+	fi, err := f.File.Stat()
+	return fi, hide(err, f.name)
+}
+
+func (f *jailFile) Sync() error { return hide(f.File.Sync(), f.name) }
+
+func (f *jailFile) Truncate(size int64) error { return hide(f.File.Truncate(size), f.name) }
+
 var (
 	_ afero.Fs        = (*jail)(nil)
 	_ afero.Symlinker = (*jail)(nil)
+	_ afero.File      = (*jailFile)(nil)
 )
