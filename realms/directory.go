@@ -221,11 +221,13 @@ func (d *Directory) filesFor(id cred.AvatarID) (afero.Fs, error) {
 	dir := filepath.Join(d.root, id.Name())
 	// Mkdir, not MkdirAll: if Root itself has gone, that is an error to
 	// report, not something to recreate quietly.
+	// The errors name the directory as the user sees it ("/"), not where
+	// it really is: they may reach a log, or an FTP client.
 	if err := d.fs.Mkdir(dir, 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("realms: creating the directory of %s: %w", id, err)
+		return nil, fmt.Errorf("realms: creating the directory of %s: %w", id, hide(err, "/"))
 	}
 	if err := isDir(d.fs, dir); err != nil {
-		return nil, fmt.Errorf("realms: directory of %s: %w", id, err)
+		return nil, fmt.Errorf("realms: directory of %s: %w", id, hide(err, "/"))
 	}
 	return d.confine(dir, d.readOnly), nil
 }

@@ -1,10 +1,12 @@
 package realms_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -187,4 +189,18 @@ func TestDirectoryOnARealDisk(t *testing.T) {
 			t.Errorf("GET ../ab/secret.txt = %d %q", code, body)
 		}
 	})
+}
+
+// A user whose directory cannot be made (a name too long for the file
+// system) gets an error that does not show where the files really live.
+func TestDirectoryErrorsForAUserRootDoNotShowTheRealPath(t *testing.T) {
+	root := t.TempDir()
+	d := newDirectory(t, afero.NewOsFs(), realms.DirectoryOptions{Root: root, PerUser: true})
+	_, _, _, err := d.RequestAvatar(context.Background(), cred.UserID(strings.Repeat("u", 300)), cred.Mind{}, reflect.TypeFor[afero.Fs]())
+	if err == nil {
+		t.Fatal("a 300-byte directory name was accepted (longer than NAME_MAX on Linux file systems)")
+	}
+	if strings.Contains(err.Error(), root) {
+		t.Errorf("error %q shows the real root", err)
+	}
 }
