@@ -12,6 +12,8 @@
 #
 #   scripts/serverprofile.sh no-auth-digest-sized-headers gocred-digest-MD5-htdigest
 #
+# TOP=N prints N rows per table instead of 25.
+#
 # CASE_A and CASE_B are case names of BenchmarkServerCPU, in the order it
 # runs them (see authBenchCases). Needs perf (Debian: apt-get install
 # linux-perf) and permission to sample one's own processes
@@ -28,7 +30,7 @@ go test -c -o "$dir/bench.test" ./httpauth
 perf record -q -o "$dir/perf.data" -F 1999 -- "$dir/bench.test" -test.run '^$' \
 	-test.bench "BenchmarkServerCPU/^($a|$b)\$" -test.benchtime "${n}x" | grep '^Benchmark'
 perf script -i "$dir/perf.data" -F pid,time,ip,sym 2>/dev/null | python3 -c '
-import collections, re, sys
+import collections, os, re, sys
 
 samples = []  # (pid, time, symbol)
 for line in sys.stdin:
@@ -74,6 +76,6 @@ for title, key in (("by package", pkg), ("by function", lambda s: s)):
         gb[key(s)] += v * scale
     rows = sorted(set(ga) | set(gb), key=lambda k: ga[k] - gb[k])
     print("--- %s: B-A, A, B" % title)
-    for k in rows[:25]:
+    for k in rows[:int(os.environ.get("TOP", "25"))]:
         print("%7.0f %7.0f %7.0f  %s" % (gb[k] - ga[k], ga[k], gb[k], k))
 ' "$a" "$b"
