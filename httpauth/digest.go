@@ -41,10 +41,14 @@ type DigestOptions struct {
 	NonceLifetime time.Duration
 	// Key authenticates nonces: each carries an AES-256 tag under a key
 	// derived from Key and the realm with HMAC-SHA-256. Servers that share
-	// it accept each other's nonces. At least 32 bytes; default a random key.
+	// it accept each other's nonces, so they must share Store too (a
+	// redisstore one, say): with a store of its own, each server would
+	// accept a request already used on another. NewDigest therefore
+	// refuses a Key without a Store. At least 32 bytes; default a random
+	// key, new with each process.
 	Key SecretKey
-	// Store remembers nonce-counts against replay. Default: a
-	// MemoryNonceStore with Window = NonceLifetime.
+	// Store remembers nonce-counts against replay. Default (only without
+	// Key): a MemoryNonceStore with Window = NonceLifetime.
 	Store NonceStore
 	// UserHash offers RFC 7616 userhash (the client may hide the user name).
 	// It needs a registered checker that implements cred.UserHashResolver.
@@ -132,11 +136,14 @@ func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = 1 << 20
 	}
-	if opts.Key == nil {
+	switch {
+	case opts.Key == nil:
 		opts.Key = make([]byte, 32)
 		rand.Read(opts.Key)
-	} else if len(opts.Key) < 32 {
+	case len(opts.Key) < 32:
 		return nil, fmt.Errorf("httpauth: NewDigest: Key has %d bytes; use at least 32 random bytes", len(opts.Key))
+	case opts.Store == nil:
+		return nil, errors.New("httpauth: NewDigest: Key is given but Store is not: servers that share a Key accept each other's nonces, so they must share the record of used nonce-counts too, or a request used on one could be replayed on each of the others; set Store to a shared NonceStore (redisstore.NewNonceStore), or leave Key empty for a single server")
 	}
 	for _, q := range opts.Qop {
 		if q != "auth" && q != "auth-int" {

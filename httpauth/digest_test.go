@@ -436,13 +436,34 @@ func TestDigestExpiredNonce(t *testing.T) {
 
 func TestDigestSharedKey(t *testing.T) {
 	key := []byte("0123456789abcdef0123456789abcdef")
-	a := newDigestFixture(t, DigestOptions{Key: key})
-	b := newDigestFixture(t, DigestOptions{Key: key})
+	shared, err := NewMemoryNonceStore(MemoryNonceStoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newDigestFixture(t, DigestOptions{Key: key, Store: shared})
+	b := newDigestFixture(t, DigestOptions{Key: key, Store: shared})
 	other := newDigestFixture(t, DigestOptions{})
 	t.Run("a nonce from one server is accepted by another with the same key", func(t *testing.T) {
 		c := a.client("SHA-256", "Mufasa")
 		if w := b.do("GET", "/", c.header("GET", "/", nil), ""); w.Code != 200 {
 			t.Fatalf("got %d", w.Code)
+		}
+	})
+	t.Run("a request used on one server is a replay on the other", func(t *testing.T) {
+		h := a.client("SHA-256", "Mufasa").header("GET", "/", nil)
+		if w := a.do("GET", "/", h, ""); w.Code != 200 {
+			t.Fatalf("first use: got %d", w.Code)
+		}
+		w := b.do("GET", "/", h, "")
+		if w.Code != 401 || challenges(t, w.Header())[0]["stale"] != "true" {
+			t.Fatalf("replay on the other server: got %d %q", w.Code, w.Header().Values("WWW-Authenticate"))
+		}
+	})
+	t.Run("a Key without a Store is refused at construction", func(t *testing.T) {
+		p := newPortal(t, &recordingRealm{}, plaintextChecker(nil))
+		_, err := NewDigest(p, DigestOptions{Realm: "r", Key: key})
+		if err == nil || !strings.Contains(err.Error(), "Store") {
+			t.Fatalf("got %v", err)
 		}
 	})
 	t.Run("a nonce from a server with another key is refused", func(t *testing.T) {

@@ -18,9 +18,10 @@
 // replay protection and what each Digest fault gets.
 //
 // Digest nonces carry a tag keyed by DigestOptions.Key and expire; servers that share
-// DigestOptions.Key accept each other's nonces. Nonce-counts are tracked in
-// a NonceStore (MemoryNonceStore by default) so a captured request cannot be
-// replayed.
+// DigestOptions.Key accept each other's nonces, and so must share a
+// NonceStore too (NewDigest refuses a Key without one). Nonce-counts are
+// tracked in the NonceStore (a MemoryNonceStore by default) so a captured
+// request cannot be replayed.
 //
 // # Shortest use
 //
