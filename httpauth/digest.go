@@ -636,8 +636,9 @@ func (d *Digest) hashBody(r *http.Request, alg *digestAlgorithm) (string, error)
 }
 
 // uriMatches reports whether the uri directive names the request-target:
-// the same text, or (for absolute-form and proxies) the same path and
-// query.
+// the same text, or the same path and query, where an absolute uri (as
+// some clients and proxies send) must also name http or https and the
+// request's host and port (RFC 7616 section 3.4.6).
 func uriMatches(uri string, r *http.Request) bool {
 	if uri == r.RequestURI {
 		return true
@@ -646,7 +647,34 @@ func uriMatches(uri string, r *http.Request) bool {
 	if err != nil || r.URL == nil {
 		return false
 	}
+	if u.Scheme != "" || u.Host != "" {
+		host := r.Host
+		if r.URL.Host != "" {
+			host = r.URL.Host
+		}
+		if !sameAuthority(u, host) {
+			return false
+		}
+	}
 	return u.EscapedPath() == r.URL.EscapedPath() && u.RawQuery == r.URL.RawQuery
+}
+
+// sameAuthority reports whether the absolute URI u has scheme http or
+// https and names host (host or host:port, as in a Host header), in any
+// case, a missing port meaning the scheme's default.
+func sameAuthority(u *url.URL, host string) bool {
+	var port string
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+		port = ":80"
+	case "https":
+		port = ":443"
+	default:
+		return false
+	}
+	a := strings.TrimSuffix(strings.ToLower(u.Host), port)
+	b := strings.TrimSuffix(strings.ToLower(host), port)
+	return a != "" && a == b
 }
 
 // decodeExtValue decodes an RFC 8187 ext-value in UTF-8:

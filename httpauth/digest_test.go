@@ -265,6 +265,21 @@ func TestDigestRefusals(t *testing.T) {
 		{"an absolute-form uri naming the same path and query is accepted", func(c *digestClient) req {
 			return req{"GET", "/a?x=1", c.header("GET", "http://example.com/a?x=1", nil)}
 		}, 200, false},
+		{"an absolute-form uri with the default port and another case is accepted", func(c *digestClient) req {
+			return req{"GET", "/a?x=1", c.header("GET", "HTTPS://Example.COM:443/a?x=1", nil)}
+		}, 200, false},
+		{"an absolute-form uri naming another host gets 400", func(c *digestClient) req {
+			return req{"GET", "/a?x=1", c.header("GET", "http://evil.example/a?x=1", nil)}
+		}, 400, false},
+		{"an absolute-form uri naming another port gets 400", func(c *digestClient) req {
+			return req{"GET", "/a?x=1", c.header("GET", "http://example.com:8080/a?x=1", nil)}
+		}, 400, false},
+		{"an absolute-form uri with a scheme other than http(s) gets 400", func(c *digestClient) req {
+			return req{"GET", "/a?x=1", c.header("GET", "ftp://example.com/a?x=1", nil)}
+		}, 400, false},
+		{"an absolute-form request-target with a uri naming another host gets 400", func(c *digestClient) req {
+			return req{"GET", "http://example.com/a", c.header("GET", "http://other.example/a", nil)}
+		}, 400, false},
 		{"a method other than the one hashed gets 401", func(c *digestClient) req {
 			return req{"DELETE", "/a", c.header("GET", "/a", nil)}
 		}, 401, false},
