@@ -73,8 +73,10 @@ type DirectoryOptions struct {
 // symbolic links already on disk under a root are followed, so none should
 // point outside it. Through the jail, clients cannot make links (one made
 // in a shared root would be followed from AnonymousDir too), readlink shows
-// only targets inside the jail, Chown is refused, modes keep only their
-// permission bits (no setuid), and the jail's root cannot be removed,
+// only targets inside the jail, Chown is refused, modes keep only the
+// owner's bits and read and execute for others (no setuid, and nothing
+// writable by other accounts of the host, who could plant links in it),
+// and the jail's root cannot be removed,
 // renamed or changed. With PerUser, a user named after AnonymousDir's first
 // element, who would own what anonymous reads, is refused.
 type Directory struct {

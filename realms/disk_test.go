@@ -170,6 +170,38 @@ func TestDirectoryOnARealDisk(t *testing.T) {
 			}
 		}
 	})
+	t.Run("nothing is made writable by other accounts of the host", func(t *testing.T) {
+		old := syscall.Umask(0) // the modes asked for reach the disk as they are
+		defer syscall.Umask(old)
+		if err := a.Mkdir("shared", 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.MkdirAll("deep/er", 0o777); err != nil {
+			t.Fatal(err)
+		}
+		for _, create := range []func() (afero.File, error){
+			func() (afero.File, error) { return a.Create("created.txt") },
+			func() (afero.File, error) { return a.OpenFile("opened.txt", os.O_CREATE|os.O_WRONLY, 0o666) },
+		} {
+			f, err := create()
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+		}
+		if err := a.Chmod("note.txt", 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Chmod("shared", 0o777); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"shared", "deep", "deep/er", "created.txt", "opened.txt", "note.txt"} {
+			fi, err := os.Stat(filepath.Join(root, "a", name))
+			if err != nil || fi.Mode().Perm()&0o022 != 0 {
+				t.Errorf("%s: mode %v, %v; want no write bit for group or others", name, fi.Mode(), err)
+			}
+		}
+	})
 	t.Run("a read-only user cannot write on disk", func(t *testing.T) {
 		ro := newDirectory(t, afero.NewOsFs(), realms.DirectoryOptions{Root: root, PerUser: true, ReadOnly: true})
 		fsys := filesOf(t, ro, cred.UserID("b"))

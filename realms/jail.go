@@ -41,9 +41,13 @@ func isJailRoot(name string) bool { return inside(name) == string(filepath.Separ
 // denied is the error for what a client may not do to name.
 func denied(op, name string) error { return &os.PathError{Op: op, Path: name, Err: os.ErrPermission} }
 
-// permOnly keeps a mode's permission bits: a client never sets setuid,
-// setgid or sticky bits.
-func permOnly(mode os.FileMode) os.FileMode { return mode & os.ModePerm }
+// permOnly keeps the permission bits a client may set: the owner's, and
+// read and execute for group and others. A client never sets setuid,
+// setgid or sticky bits, and never makes a file or directory writable by
+// other accounts of the host: a directory any local user can write to is
+// one where they can plant a symbolic link to anywhere, which the jail
+// would then follow for every client.
+func permOnly(mode os.FileMode) os.FileMode { return mode & 0o755 }
 
 // hide replaces the real path in err by the name the client gave.
 func hide(err error, name string) error {
@@ -69,7 +73,7 @@ func hideLink(err error, oldname, newname string) error {
 }
 
 func (j *jail) Create(name string) (afero.File, error) {
-	f, err := j.base.Create(inside(name))
+	f, err := j.base.OpenFile(inside(name), os.O_RDWR|os.O_CREATE|os.O_TRUNC, permOnly(0o666))
 	return jailed(f, name), hide(err, name)
 }
 
