@@ -1,8 +1,11 @@
 package ftpauth
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"os"
+	"path"
 	"sync"
 	"time"
 
@@ -110,10 +113,70 @@ func (f sessionFs) Open(name string) (afero.File, error) {
 // by others, so the driver asks for 0644 (less the process umask) instead.
 const uploadPerm os.FileMode = 0o644
 
-// OpenFile opens a file for a download or an upload.
+// OpenFile opens a file for a download or an upload. An upload that
+// replaces a file (STOR without REST, which ftpserverlib opens with
+// O_TRUNC before the data connection exists) goes to a new file beside it
+// that replaces it only once the transfer has ended well: a STOR whose data
+// connection never comes, or that is aborted or cut off, leaves the old
+// file as it was.
 func (f sessionFs) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
 	perm &= uploadPerm
+	if flag&os.O_TRUNC != 0 && flag&(os.O_WRONLY|os.O_RDWR) != 0 && flag&os.O_APPEND == 0 {
+		return f.open(name, func() (afero.File, error) { return f.replace(name, flag, perm) })
+	}
 	return f.open(name, func() (afero.File, error) { return f.Fs.OpenFile(name, flag, perm) })
+}
+
+// replace opens an upload that will replace name (see OpenFile). It
+// refuses what opening name itself would (a directory, a file the server
+// may not write, a read-only tree) before anything is written. A file
+// replaced keeps its mode.
+func (f sessionFs) replace(name string, flag int, perm os.FileMode) (afero.File, error) {
+	if fi, err := f.Fs.Stat(name); err == nil {
+		old, err := f.Fs.OpenFile(name, os.O_WRONLY, 0) // no O_TRUNC: a check only
+		if err != nil {
+			return nil, err
+		}
+		old.Close()
+		perm = fi.Mode().Perm()
+	}
+	var random [8]byte
+	rand.Read(random[:])
+	tmp := path.Join(path.Dir(name), ".upload-"+hex.EncodeToString(random[:]))
+	file, err := f.Fs.OpenFile(tmp, (flag&^os.O_TRUNC)|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return nil, err
+	}
+	return &replacingFile{File: file, fs: f.Fs, tmp: tmp, name: name}, nil
+}
+
+// replacingFile is an upload written beside the file it replaces (see
+// OpenFile).
+type replacingFile struct {
+	afero.File
+	fs        afero.Fs
+	tmp, name string
+	failed    bool
+}
+
+// TransferError tells the file that the transfer did not end well
+// (ftpserverlib calls it before Close): the upload is then dropped.
+func (f *replacingFile) TransferError(error) { f.failed = true }
+
+// Name is the name of the file replaced.
+func (f *replacingFile) Name() string { return f.name }
+
+// Close puts the upload in place of the file it replaces, or drops it if
+// the transfer failed.
+func (f *replacingFile) Close() error {
+	err := f.File.Close()
+	if err == nil && !f.failed {
+		if err = f.fs.Rename(f.tmp, f.name); err == nil {
+			return nil
+		}
+	}
+	f.fs.Remove(f.tmp)
+	return clientPathError(f.name, err)
 }
 
 // Create creates or truncates a file for writing.
@@ -187,6 +250,14 @@ type trackedFile struct {
 	afero.File
 	once sync.Once
 	end  func()
+}
+
+// TransferError passes ftpserverlib's news of a failed transfer on to the
+// file, if it wants it.
+func (f *trackedFile) TransferError(err error) {
+	if te, ok := f.File.(ftpserver.FileTransferError); ok {
+		te.TransferError(err)
+	}
 }
 
 // Close closes the file and ends the transfer (once, however often it is

@@ -4,9 +4,15 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/textproto"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/jlaffaye/ftp"
 
 	"github.com/gocred/gocred/cred"
 )
@@ -180,5 +186,135 @@ func TestRepeatedFailingPASVDoesNotExhaustFileDescriptors(t *testing.T) {
 	}
 	if code, msg := cmd(t, c, "EPSV"); code != 229 {
 		t.Errorf("EPSV after them: %d %q, want 229", code, msg)
+	}
+}
+
+// epsv asks for a passive data port on a raw connection and dials it.
+func epsv(t *testing.T, f *fixture, c *textproto.Conn) *net.TCPConn {
+	t.Helper()
+	code, msg := cmd(t, c, "EPSV")
+	if code != 229 {
+		t.Fatalf("EPSV: %d %q", code, msg)
+	}
+	// 229 Entering Extended Passive Mode (|||port|)
+	open, end := strings.Index(msg, "(|||"), strings.LastIndex(msg, "|)")
+	if open < 0 || end < open {
+		t.Fatalf("EPSV reply %q", msg)
+	}
+	host, _, _ := net.SplitHostPort(f.addr)
+	dc, err := net.DialTimeout("tcp", net.JoinHostPort(host, msg[open+4:end]), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dc.(*net.TCPConn)
+}
+
+func TestAFailedUploadLeavesTheOldFile(t *testing.T) {
+	f := newFixture(t, fixtureConfig{})
+	const old = "the old content\n"
+	target := filepath.Join(f.dir, "keep.txt")
+	if err := os.WriteFile(target, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	unchanged := func(t *testing.T) {
+		t.Helper()
+		if b, err := os.ReadFile(target); err != nil || string(b) != old {
+			t.Errorf("keep.txt is now %q, %v; want %q", b, err, old)
+		}
+		entries, _ := os.ReadDir(f.dir)
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".upload-") {
+				t.Errorf("an upload's file was left behind: %s", e.Name())
+			}
+		}
+	}
+	// login opens a raw session that says QUIT when the subtest ends, so
+	// the server's transfer goroutine and its command loop are done with
+	// the connection, in that order, before the fixture shuts down.
+	login := func(t *testing.T) *textproto.Conn {
+		c := f.raw()
+		cmd(t, c, "USER alice")
+		if code, _ := cmd(t, c, "PASS %s", testUsers["alice"]); code != 230 {
+			t.Fatalf("login: %d", code)
+		}
+		t.Cleanup(func() { cmd(t, c, "QUIT") })
+		return c
+	}
+
+	t.Run("a STOR without a data connection", func(t *testing.T) {
+		c := login(t)
+		if code, msg := cmd(t, c, "STOR keep.txt"); code < 400 {
+			t.Fatalf("STOR without PASV: %d %q, want an error", code, msg)
+		}
+		cmd(t, c, "NOOP") // answered once the STOR's goroutine has closed the file
+		unchanged(t)
+	})
+	t.Run("a STOR whose data connection is reset", func(t *testing.T) {
+		c := login(t)
+		cmd(t, c, "TYPE I")
+		dc := epsv(t, f, c)
+		id, err := c.Cmd("STOR keep.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.StartResponse(id)
+		if code, msg, err := c.ReadResponse(0); code != 150 && code != 125 {
+			t.Fatalf("STOR: %d %q %v", code, msg, err)
+		}
+		dc.Write([]byte("half of a new"))
+		time.Sleep(50 * time.Millisecond) // let the server write it
+		dc.SetLinger(0)                   // close with RST: a cut connection
+		dc.Close()
+		code, msg, _ := c.ReadResponse(0)
+		c.EndResponse(id)
+		if code < 400 {
+			t.Errorf("after the reset: %d %q, want an error", code, msg)
+		}
+		cmd(t, c, "NOOP")
+		unchanged(t)
+	})
+	t.Run("a STOR that ends well replaces the file and keeps its mode", func(t *testing.T) {
+		cl := f.login("alice", testUsers["alice"])
+		if err := cl.Stor("keep.txt", strings.NewReader("new\n")); err != nil {
+			t.Fatal(err)
+		}
+		syncAfterTransfer(t, cl)
+		if b, err := os.ReadFile(target); err != nil || string(b) != "new\n" {
+			t.Errorf("keep.txt is %q, %v; want the upload", b, err)
+		}
+		if fi, err := os.Stat(target); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("keep.txt: %v, %v; want mode 0600 as before", fi.Mode(), err)
+		}
+		entries, _ := os.ReadDir(f.dir)
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".upload-") {
+				t.Errorf("an upload's file was left behind: %s", e.Name())
+			}
+		}
+	})
+	t.Run("a STOR onto a directory is refused and changes nothing", func(t *testing.T) {
+		if err := os.Mkdir(filepath.Join(f.dir, "adir"), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		cl := f.login("alice", testUsers["alice"])
+		if err := cl.Stor("adir", strings.NewReader("x")); err == nil {
+			t.Error("STOR onto a directory succeeded")
+		}
+		syncAfterTransfer(t, cl)
+		if fi, err := os.Stat(filepath.Join(f.dir, "adir")); err != nil || !fi.IsDir() {
+			t.Errorf("adir: %v, %v", fi, err)
+		}
+	})
+}
+
+// syncAfterTransfer sends a NOOP after a transfer command. ftpserverlib
+// runs transfers on a goroutine of their own and waits for it before the
+// next command, but not before the reply it writes when Shutdown stops an
+// idle session (a data race, its own); a command after the transfer orders
+// the two.
+func syncAfterTransfer(t *testing.T, c *ftp.ServerConn) {
+	t.Helper()
+	if err := c.NoOp(); err != nil {
+		t.Fatalf("NOOP: %v", err)
 	}
 }
