@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"path"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -219,6 +221,24 @@ func (f sessionFs) Stat(name string) (os.FileInfo, error) {
 	fi, err := f.Fs.Stat(name)
 	return fi, clientPathError(name, err)
 }
+
+// Site checks the arguments of SITE CHMOD before ftpserverlib reads them
+// (it indexes a missing path, a recovered panic answered with Go's runtime
+// text): a missing path or a mode that is not octal gets 501. Everything
+// else goes on to ftpserverlib.
+func (f sessionFs) Site(param string) *ftpserver.AnswerCommand {
+	sub, args, _ := strings.Cut(param, " ")
+	if !strings.EqualFold(sub, "CHMOD") {
+		return nil
+	}
+	mode, name, ok := strings.Cut(args, " ")
+	if _, err := strconv.ParseUint(mode, 8, 32); !ok || name == "" || err != nil {
+		return &ftpserver.AnswerCommand{Code: ftpserver.StatusSyntaxErrorParameters, Message: "usage: SITE CHMOD <octal mode> <path>"}
+	}
+	return nil
+}
+
+var _ ftpserver.ClientDriverExtensionSite = sessionFs{}
 
 // Chmod changes a file's mode (SITE CHMOD).
 func (f sessionFs) Chmod(name string, mode os.FileMode) error {

@@ -318,3 +318,26 @@ func syncAfterTransfer(t *testing.T, c *ftp.ServerConn) {
 		t.Fatalf("NOOP: %v", err)
 	}
 }
+
+func TestSiteChmodWithBadArgumentsGets501(t *testing.T) {
+	f := newFixture(t, fixtureConfig{})
+	c := f.raw()
+	cmd(t, c, "USER alice")
+	if code, _ := cmd(t, c, "PASS %s", testUsers["alice"]); code != 230 {
+		t.Fatalf("login: %d", code)
+	}
+	for _, line := range []string{"SITE CHMOD", "SITE CHMOD 777", "site chmod 644", "SITE CHMOD zzz hello.txt", "SITE CHMOD 99 hello.txt"} {
+		if code, msg := cmd(t, c, "%s", line); code != 501 || strings.Contains(msg, "runtime") {
+			t.Errorf("%s: %d %q, want 501", line, code, msg)
+		}
+	}
+	if code, msg := cmd(t, c, "SITE CHMOD 600 hello.txt"); code != 200 {
+		t.Errorf("SITE CHMOD 600 hello.txt: %d %q, want 200", code, msg)
+	}
+	if fi, err := os.Stat(filepath.Join(f.dir, "hello.txt")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("hello.txt: %v, %v; want mode 0600", fi, err)
+	}
+	if strings.Contains(f.log.String(), "Internal command handling error") {
+		t.Errorf("the server recovered from a panic:\n%s", f.log.String())
+	}
+}
