@@ -293,7 +293,7 @@ func (d *Driver) WrapPassiveListener(l net.Listener) (net.Listener, error) {
 		return nil, errShuttingDown
 	}
 	d.seq++
-	pl := &passiveListener{Listener: l, d: d, seq: d.seq}
+	pl := &passiveListener{Listener: l, d: d, seq: d.seq, only: d.servedAddr()}
 	d.pending[pl] = struct{}{}
 	var oldest *passiveListener
 	if len(d.pending) > 2*d.opts.MaxConnections {
@@ -309,6 +309,24 @@ func (d *Driver) WrapPassiveListener(l net.Listener) (net.Listener, error) {
 		_ = oldest.Listener.Close()
 	}
 	return pl, nil
+}
+
+// servedAddr returns the IP address the control listener is bound to, or
+// the zero Addr if it listens on every address (or is not known).
+// ftpserverlib opens passive data listeners on every address, so data
+// connections that reach another address are refused (see
+// passiveListener.Accept).
+func (d *Driver) servedAddr() netip.Addr {
+	d.lmu.Lock()
+	defer d.lmu.Unlock()
+	if d.listener == nil {
+		return netip.Addr{}
+	}
+	ip := addrPort(d.listener.Addr()).Addr()
+	if ip.IsUnspecified() {
+		return netip.Addr{}
+	}
+	return ip
 }
 
 // transferBegin counts a new in-flight transfer, or refuses it when

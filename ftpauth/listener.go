@@ -125,14 +125,32 @@ type passiveListener struct {
 	net.Listener
 	d   *Driver
 	seq uint64 // order of creation (see WrapPassiveListener)
+	// only is the address the server serves (its control listener's),
+	// if it serves one: ftpserverlib listens for data on every address,
+	// so a server bound to 127.0.0.1 would take data connections from
+	// other hosts.
+	only netip.Addr
 }
 
 // Accept accepts the data connection, unless Shutdown closed the listener.
+// A connection that reached an address the server does not serve is
+// closed and the wait goes on: it must not become the transfer's data
+// connection, nor make ftpserverlib fail the transfer.
 func (l *passiveListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		l.d.passiveDone(l)
-		return nil, err
+	var c net.Conn
+	for {
+		var err error
+		c, err = l.Listener.Accept()
+		if err != nil {
+			l.d.passiveDone(l)
+			return nil, err
+		}
+		if !l.only.IsValid() || addrPort(c.LocalAddr()).Addr() == l.only {
+			break
+		}
+		l.d.log.Warn("ftp data connection refused: it reached an address the server does not serve",
+			"remote", c.RemoteAddr().String(), "local", c.LocalAddr().String(), "served", l.only.String())
+		_ = c.Close()
 	}
 	if !l.d.passiveAccepted(l) {
 		_ = c.Close()

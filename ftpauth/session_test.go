@@ -3,6 +3,7 @@ package ftpauth
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/textproto"
 	"os"
@@ -339,5 +340,58 @@ func TestSiteChmodWithBadArgumentsGets501(t *testing.T) {
 	}
 	if strings.Contains(f.log.String(), "Internal command handling error") {
 		t.Errorf("the server recovered from a panic:\n%s", f.log.String())
+	}
+}
+
+func TestADataConnectionToAnAddressNotServedIsRefused(t *testing.T) {
+	// The fixture serves 127.0.0.1; ftpserverlib listens for data on every
+	// address, and on Linux 127.0.0.2 reaches the same listener, standing
+	// in for an interface the server was not asked to serve.
+	f := newFixture(t, fixtureConfig{})
+	c := f.raw()
+	cmd(t, c, "USER alice")
+	if code, _ := cmd(t, c, "PASS %s", testUsers["alice"]); code != 230 {
+		t.Fatalf("login: %d", code)
+	}
+	t.Cleanup(func() { cmd(t, c, "QUIT") })
+	cmd(t, c, "TYPE I")
+	code, msg := cmd(t, c, "EPSV")
+	if code != 229 {
+		t.Fatalf("EPSV: %d %q", code, msg)
+	}
+	port := msg[strings.Index(msg, "(|||")+4 : strings.LastIndex(msg, "|)")]
+	other, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.2", port), 5*time.Second)
+	if err != nil {
+		t.Skipf("127.0.0.2 does not reach the loopback listener here: %v", err)
+	}
+	defer other.Close()
+	id, err := c.Cmd("RETR hello.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.StartResponse(id)
+	defer c.EndResponse(id)
+	time.Sleep(100 * time.Millisecond) // the server accepts the other connection first
+	served, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", port), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer served.Close()
+	served.SetDeadline(time.Now().Add(5 * time.Second))
+	got, _ := io.ReadAll(served)
+	if string(got) != "hello, world\n" {
+		t.Errorf("the data connection to 127.0.0.1 got %q, want the file", got)
+	}
+	other.SetDeadline(time.Now().Add(5 * time.Second))
+	if leaked, _ := io.ReadAll(other); len(leaked) != 0 {
+		t.Errorf("the connection to 127.0.0.2 got %q", leaked)
+	}
+	for _, want := range []int{150, 226} {
+		if code, msg, err := c.ReadResponse(0); code != want {
+			t.Errorf("RETR: %d %q %v, want %d", code, msg, err, want)
+		}
+	}
+	if !strings.Contains(f.log.String(), "ftp data connection refused") {
+		t.Error("the refused data connection was not logged")
 	}
 }
