@@ -62,6 +62,9 @@ func parseHash(encoded string) (hashInfo, error) {
 		if err != nil || len(encoded) != 60 {
 			return hashInfo{}, fmt.Errorf("%w: malformed bcrypt hash", ErrUnsupportedHash)
 		}
+		if cost > MaxBcryptCost {
+			return hashInfo{}, fmt.Errorf("%w: bcrypt cost %d is above %d (htpasswd -C goes up to 17; each step doubles the time of a check)", ErrUnsupportedHash, cost, MaxBcryptCost)
+		}
 		return hashInfo{scheme: schemeBcrypt, class: "$2$" + strconv.Itoa(cost)}, nil
 	case strings.HasPrefix(encoded, "$apr1$"):
 		e := auth.NewMD5Entry(encoded)
@@ -87,7 +90,81 @@ func parseHash(encoded string) (hashInfo, error) {
 	if err != nil {
 		return hashInfo{}, fmt.Errorf("%w: malformed %s hash", ErrUnsupportedHash, scheme)
 	}
+	if err := checkCost(scheme, encoded); err != nil {
+		return hashInfo{}, fmt.Errorf("%w: %s %v", ErrUnsupportedHash, scheme, err)
+	}
 	return hashInfo{scheme: scheme, class: costClass(encoded, d), digest: d}, nil
+}
+
+// Bounds on what one password check may cost. A hash beyond them is
+// refused as unsupported (a file naming one fails to load, naming the
+// line), rather than making every login with it, and the dummy check of
+// every unknown user, take minutes, or making start-up hang while the
+// dummy hash is made.
+const (
+	// MaxBcryptCost is the highest bcrypt cost accepted: htpasswd's
+	// highest, about ten seconds a check.
+	MaxBcryptCost = 17
+	// MaxIterations bounds SHA-crypt rounds and PBKDF2 iterations (about
+	// four seconds a check for SHA-crypt).
+	MaxIterations = 10_000_000
+	// MaxMemoryBytes bounds the memory one argon2 or scrypt check uses.
+	MaxMemoryBytes = 1 << 30
+)
+
+// checkCost checks a decoded go-crypt hash's parameters against the
+// bounds above. encoded decoded, so its fields are well formed.
+func checkCost(scheme, encoded string) error {
+	parts := strings.Split(encoded, "$")
+	params := map[string]uint64{}
+	for _, p := range parts {
+		for _, kv := range strings.Split(p, ",") {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+					params[k] = n
+				}
+			}
+		}
+	}
+	switch scheme {
+	case schemeSHA256, schemeSHA512:
+		if n := params["rounds"]; n > MaxIterations {
+			return fmt.Errorf("rounds %d are above %d", n, MaxIterations)
+		}
+	case schemePBKDF2: // $pbkdf2-sha256$iterations$salt$key
+		if n, err := strconv.ParseUint(parts[2], 10, 64); err == nil && n > MaxIterations {
+			return fmt.Errorf("iterations %d are above %d", n, MaxIterations)
+		}
+	case schemeArgon2: // m in KiB
+		if m := params["m"]; m > MaxMemoryBytes>>10 {
+			return fmt.Errorf("memory %d KiB is above %d KiB", m, MaxMemoryBytes>>10)
+		}
+		if t := params["t"]; t > 64 {
+			return fmt.Errorf("%d passes are above 64", t)
+		}
+	case schemeScrypt:
+		ln, r, p := params["ln"], params["r"], params["p"]
+		if parts[1] == "7" && len(parts[2]) >= 11 { // $7$ then N, r, p in crypt's base 64
+			ln, r, p = crypt64(parts[2][0:1]), crypt64(parts[2][1:6]), crypt64(parts[2][6:11])
+		}
+		if ln >= 40 || r > 1<<20 || 128*r<<ln > MaxMemoryBytes {
+			return fmt.Errorf("parameters ln=%d r=%d use more than %d bytes", ln, r, MaxMemoryBytes)
+		}
+		if p > 64 {
+			return fmt.Errorf("parallelism %d is above 64", p)
+		}
+	}
+	return nil
+}
+
+// crypt64 decodes a little-endian number in crypt's base 64 alphabet.
+func crypt64(s string) uint64 {
+	const alphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	var n uint64
+	for i := len(s) - 1; i >= 0; i-- {
+		n = n<<6 | uint64(max(0, strings.IndexByte(alphabet, s[i])))
+	}
+	return n
 }
 
 // decodeGoCrypt decodes with go-crypt, turning a panic inside it (outside

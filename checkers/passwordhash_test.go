@@ -179,3 +179,31 @@ func TestPasswordsLongerThanMaxPasswordBytesNeverVerify(t *testing.T) {
 		}
 	}
 }
+
+func TestHashesTooCostlyToCheckAreRefused(t *testing.T) {
+	b64 := base64.RawStdEncoding.EncodeToString
+	salt, key := b64([]byte("0123456789abcdef")), b64(make([]byte, 32))
+	for _, tc := range []struct{ encoded, reason string }{
+		{"$argon2id$v=19$m=4194304,t=1,p=1$" + salt + "$" + key, "memory 4194304 KiB is above"},
+		{"$argon2id$v=19$m=65536,t=1000,p=1$" + salt + "$" + key, "1000 passes are above 64"},
+		{"$2a$18$7/yZ7jaNcJf81TAiG6ix.OFGZNaWn9nNR5L5d5FCzYCI7TzAeQ.D2", "bcrypt cost 18 is above 17"},
+	} {
+		ok, err := VerifyPassword(tc.encoded, "password")
+		if ok || !errors.Is(err, ErrUnsupportedHash) || !strings.Contains(err.Error(), tc.reason) {
+			t.Errorf("%s: %v, %v; want ErrUnsupportedHash saying %q", tc.encoded, ok, err, tc.reason)
+		}
+	}
+	for _, tc := range []string{
+		"$argon2id$v=19$m=65536,t=3,p=4$" + salt + "$" + key,
+		"$2a$17$7/yZ7jaNcJf81TAiG6ix.OFGZNaWn9nNR5L5d5FCzYCI7TzAeQ.D2",
+		"$6$rounds=10000000$TKvoPCl2L8TkPDVI$oYaIaHJt/qcj4vkZoNSfZ/bkc51Aekvhpbw.S4bUrHzKAG0a89wftxvXS8b0CE2Q1OLRrxJVV8LW4gMtQDwcd.",
+		"$scrypt$ln=20,r=8,p=1$MDEyMzQ1Njc4OWFiY2RlZg$ZEBCzLptWM7dhpNJDU2HbQ945ovKHmVEozHkePPbSqw",
+	} {
+		if _, err := parseHash(tc); err != nil {
+			t.Errorf("%s, at the bounds, is refused: %v", tc, err)
+		}
+	}
+	if got := crypt64("U...."); got != 32 { // $7$'s little-endian base 64: U is 32
+		t.Errorf("crypt64(U....) = %d, want 32", got)
+	}
+}
