@@ -122,7 +122,9 @@ func run(c config, log *slog.Logger, stdout io.Writer) error {
 
 	var ftpSrv *ftpauth.Server
 	if ftpLn != nil {
-		ftpSrv, err = ftpauth.NewServer(portal, ftpauth.Options{Anonymous: c.anonymous, Logger: log})
+		// Only "anonymous", as -anonymous says: ftpauth's default also
+		// takes "ftp", which would quietly shadow a real user of that name.
+		ftpSrv, err = ftpauth.NewServer(portal, ftpauth.Options{Anonymous: c.anonymous, AnonymousNames: []string{"anonymous"}, Logger: log})
 		if err != nil {
 			return err
 		}

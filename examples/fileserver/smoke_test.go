@@ -520,6 +520,14 @@ func TestFileserverAnonymousFTP(t *testing.T) {
 		}
 	})
 
+	t.Run("only the name anonymous is anonymous", func(t *testing.T) {
+		// ftpauth's default names include "ftp"; the contract names
+		// "anonymous" alone, so "ftp" is an unknown user here.
+		if r := exampletest.Curl(t, "ftp://ftp:me%40example.org@"+s.ftp+"/"); r.Code == 0 {
+			t.Errorf("user ftp logged in: body %q", r.Body)
+		}
+	})
+
 	t.Run("users can still write over FTP", func(t *testing.T) {
 		local := filepath.Join(t.TempDir(), "mine.txt")
 		os.WriteFile(local, []byte("mine\n"), 0o644)
