@@ -619,10 +619,17 @@ func (d *Digest) resolveUserHash(ctx context.Context, alg, userhash string) (str
 // reader over the same bytes.
 func (d *Digest) hashBody(r *http.Request, alg *digestAlgorithm) (string, error) {
 	var body []byte
+	if r.ContentLength > d.maxBody {
+		return "", errBodyTooLarge // before reading: no 100 Continue for a body refused anyway
+	}
 	if r.Body != nil && r.Body != http.NoBody {
 		b, err := io.ReadAll(io.LimitReader(r.Body, d.maxBody+1))
 		r.Body.Close()
-		if err != nil {
+		var tooLarge *http.MaxBytesError // a limit set by an outer handler
+		switch {
+		case errors.As(err, &tooLarge):
+			return "", errBodyTooLarge
+		case err != nil:
 			return "", fmt.Errorf("%w: reading body: %v", ErrMalformed, err)
 		}
 		if int64(len(b)) > d.maxBody {

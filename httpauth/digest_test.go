@@ -1,10 +1,12 @@
 package httpauth
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -519,6 +521,34 @@ func TestDigestAuthIntBodyLimit(t *testing.T) {
 	if w := f.do("POST", "/", c.header("POST", "/", []byte(body)), body); w.Code != 413 {
 		t.Fatalf("got %d, want 413", w.Code)
 	}
+	t.Run("a limit set by an outer handler gets 413 too", func(t *testing.T) {
+		f := newDigestFixture(t, DigestOptions{})
+		c := f.client("SHA-256", "Mufasa")
+		c.qop = "auth-int"
+		r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+		r.Header.Set("Authorization", c.header("POST", "/", []byte(body)))
+		w := httptest.NewRecorder()
+		http.MaxBytesHandler(f.h, 5).ServeHTTP(w, r)
+		if w.Code != 413 {
+			t.Fatalf("got %d, want 413", w.Code)
+		}
+	})
+	t.Run("a declared length over the limit gets 413 before the body is read", func(t *testing.T) {
+		srv := httptest.NewServer(f.h)
+		defer srv.Close()
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\n",
+			c.header("POST", "/", []byte(body)))
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		status, err := bufio.NewReader(conn).ReadString('\n')
+		if err != nil || !strings.HasPrefix(status, "HTTP/1.1 413") {
+			t.Fatalf("first answer %q, %v; want 413 and no 100 Continue", status, err)
+		}
+	})
 }
 
 func TestDigestCredentialsNeverPrintSecrets(t *testing.T) {
