@@ -30,9 +30,10 @@ type DigestOptions struct {
 	// "SHA-256", "SHA-256-sess", "SHA-512-256", "SHA-512-256-sess". The
 	// default is SHA-256 and MD5. Algorithms no registered checker can
 	// verify are left out; see Digest.Offered. SHA-512-256 is not a
-	// default: it is offered first when offered, and curl 7.88 gives up on
-	// a first challenge whose algorithm it does not know instead of trying
-	// the next one.
+	// default: it is offered first when offered, clients answer the first
+	// challenge they accept, and curl 7.88 accepts it but computes its
+	// response with SHA-256, which is refused: such a curl cannot log in
+	// at all where SHA-512-256 is offered.
 	Algorithms []string
 	// Qop lists the qop values to offer: "auth", "auth-int" (default both).
 	Qop []string
