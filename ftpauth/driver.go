@@ -264,8 +264,32 @@ func (d *Driver) AuthUser(cc ftpserver.ClientContext, user, pass string) (drv ft
 	}
 	d.logout(s.setLogin(&login, user), user) // a second USER/PASS on one connection ends the first login
 	d.log.Info("ftp login", "user", user, "id", login.ID.String(), "remote", mind.RemoteAddr.String(), "tls", mind.TLS)
-	return sessionFs{Fs: fs, d: d}, nil
+	return sessionFs{Fs: fs, d: d, s: s, login: &login}, nil
 }
+
+// PreAuthUser ends the connection's login, if it has one, when the client
+// sends USER again: ftpserverlib keeps serving the old avatar until the
+// next PASS, and reports the new name meanwhile. The old login's avatar
+// refuses everything from now on (errLoggedOut), and its logout runs now.
+func (d *Driver) PreAuthUser(cc ftpserver.ClientContext, user string) error {
+	d.mu.Lock()
+	s := d.sessions[cc]
+	d.mu.Unlock()
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	old, oldUser := s.login, s.user
+	s.login = nil
+	s.mu.Unlock()
+	if old != nil {
+		d.log.Info("ftp logout: USER sent again", "user", oldUser, "id", old.ID.String(), "remote", cc.RemoteAddr().String())
+		d.logout(old, oldUser)
+	}
+	return nil
+}
+
+var _ ftpserver.MainDriverExtensionUserVerifier = (*Driver)(nil)
 
 // PostAuthMessage returns the reply sent after PASS: ftpserverlib would
 // otherwise send the error's text, whatever it holds.

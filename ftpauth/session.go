@@ -43,6 +43,13 @@ func (s *session) setLogin(l *cred.Session, user string) (old *cred.Session) {
 	return old
 }
 
+// current returns the current login, nil if none.
+func (s *session) current() *cred.Session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.login
+}
+
 // takeLogin removes and returns the current login, so its logout runs once.
 func (s *session) takeLogin() *cred.Session {
 	s.mu.Lock()
@@ -88,12 +95,30 @@ func (s *session) kill() {
 // tree lives on the server's disk.
 type sessionFs struct {
 	afero.Fs
-	d *Driver
+	d     *Driver
+	s     *session
+	login *cred.Session // the login this avatar serves
+}
+
+// errLoggedOut refuses file access after the login that opened the avatar
+// ended: the client sent USER again (see Driver.PreAuthUser), and has not
+// logged in anew.
+var errLoggedOut = errors.New("not logged in: USER was sent again; send PASS")
+
+// gone reports, as a path error for name, that f's login has ended.
+func (f sessionFs) gone(op, name string) error {
+	if f.s == nil || f.s.current() == f.login {
+		return nil
+	}
+	return &os.PathError{Op: op, Path: name, Err: errLoggedOut}
 }
 
 var _ afero.Fs = sessionFs{}
 
 func (f sessionFs) open(name string, open func() (afero.File, error)) (afero.File, error) {
+	if err := f.gone("open", name); err != nil {
+		return nil, err
+	}
 	if !f.d.transferBegin() {
 		return nil, &os.PathError{Op: "open", Path: name, Err: errShuttingDown}
 	}
@@ -188,26 +213,41 @@ func (f sessionFs) Create(name string) (afero.File, error) {
 
 // Mkdir creates a directory.
 func (f sessionFs) Mkdir(name string, perm os.FileMode) error {
+	if err := f.gone("mkdir", name); err != nil {
+		return err
+	}
 	return clientPathError(name, f.Fs.Mkdir(name, perm))
 }
 
 // MkdirAll creates a directory and its parents.
 func (f sessionFs) MkdirAll(name string, perm os.FileMode) error {
+	if err := f.gone("mkdir", name); err != nil {
+		return err
+	}
 	return clientPathError(name, f.Fs.MkdirAll(name, perm))
 }
 
 // Remove removes a file or an empty directory.
 func (f sessionFs) Remove(name string) error {
+	if err := f.gone("remove", name); err != nil {
+		return err
+	}
 	return clientPathError(name, f.Fs.Remove(name))
 }
 
 // RemoveAll removes a tree.
 func (f sessionFs) RemoveAll(name string) error {
+	if err := f.gone("remove", name); err != nil {
+		return err
+	}
 	return clientPathError(name, f.Fs.RemoveAll(name))
 }
 
 // Rename renames a file or directory.
 func (f sessionFs) Rename(oldname, newname string) error {
+	if err := f.gone("rename", oldname); err != nil {
+		return err
+	}
 	err := f.Fs.Rename(oldname, newname)
 	var le *os.LinkError
 	if errors.As(err, &le) {
@@ -218,6 +258,9 @@ func (f sessionFs) Rename(oldname, newname string) error {
 
 // Stat describes a file.
 func (f sessionFs) Stat(name string) (os.FileInfo, error) {
+	if err := f.gone("stat", name); err != nil {
+		return nil, err
+	}
 	fi, err := f.Fs.Stat(name)
 	return fi, clientPathError(name, err)
 }
@@ -242,16 +285,25 @@ var _ ftpserver.ClientDriverExtensionSite = sessionFs{}
 
 // Chmod changes a file's mode (SITE CHMOD).
 func (f sessionFs) Chmod(name string, mode os.FileMode) error {
+	if err := f.gone("chmod", name); err != nil {
+		return err
+	}
 	return clientPathError(name, f.Fs.Chmod(name, mode))
 }
 
 // Chown changes a file's owner (SITE CHOWN).
 func (f sessionFs) Chown(name string, uid, gid int) error {
+	if err := f.gone("chown", name); err != nil {
+		return err
+	}
 	return clientPathError(name, f.Fs.Chown(name, uid, gid))
 }
 
 // Chtimes changes a file's times (MFMT).
 func (f sessionFs) Chtimes(name string, atime, mtime time.Time) error {
+	if err := f.gone("chtimes", name); err != nil {
+		return err
+	}
 	return clientPathError(name, f.Fs.Chtimes(name, atime, mtime))
 }
 

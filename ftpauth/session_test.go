@@ -395,3 +395,34 @@ func TestADataConnectionToAnAddressNotServedIsRefused(t *testing.T) {
 		t.Error("the refused data connection was not logged")
 	}
 }
+
+func TestUSERAfterALoginEndsIt(t *testing.T) {
+	f := newFixture(t, fixtureConfig{})
+	c := f.raw()
+	cmd(t, c, "USER alice")
+	if code, _ := cmd(t, c, "PASS %s", testUsers["alice"]); code != 230 {
+		t.Fatalf("login: %d", code)
+	}
+	t.Cleanup(func() { cmd(t, c, "QUIT") })
+	if code, _ := cmd(t, c, "USER bob"); code != 331 {
+		t.Fatalf("USER bob: %d, want 331", code)
+	}
+	f.waitLogouts(1) // alice's login ended with USER, not with bob's PASS
+	for _, line := range []string{"MKD afterUSER", "SIZE hello.txt", "DELE hello.txt", "CWD pub"} {
+		if code, msg := cmd(t, c, "%s", line); code < 500 {
+			t.Errorf("%s between USER and PASS: %d %q, want a refusal", line, code, msg)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(f.dir, "afterUSER")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("MKD between USER and PASS made a directory: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(f.dir, "hello.txt")); err != nil {
+		t.Errorf("DELE between USER and PASS removed the file: %v", err)
+	}
+	if code, _ := cmd(t, c, "PASS %s", testUsers["bob"]); code != 230 {
+		t.Fatalf("PASS for bob: %d", code)
+	}
+	if code, msg := cmd(t, c, "MKD asbob"); code != 257 {
+		t.Errorf("MKD after bob's login: %d %q", code, msg)
+	}
+}
