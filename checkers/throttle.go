@@ -74,7 +74,12 @@ func (p ThrottlePolicy) Validate() error {
 //
 // Only refusals (cred.ErrUnauthorizedLogin) count as failures; an internal
 // error of the inner checker, or the caller giving up, does not. A success
-// clears the user name's count. A lockout is a lockout: while it lasts, even
+// takes back only its own attempt: it does not clear the failures counted
+// before it, which may be a guesser's from other addresses (were they
+// cleared, a user who logs in often, as a browser resending Basic
+// credentials does, would reset the per-name limit for anyone guessing at
+// the name). Failures are forgotten as their Window ends, or by
+// UnlockUser. A lockout is a lockout: while it lasts, even
 // the correct password is refused. Anyone can therefore lock a user name
 // out for LockoutDuration by guessing; the per-address count limits how
 // many names one client can do that to.
@@ -146,7 +151,7 @@ func (t *Throttle) RequestAvatarID(ctx context.Context, creds cred.Credentials, 
 	if !ok {
 		return t.inner.RequestAvatarID(ctx, creds, mind)
 	}
-	keys, nUser := t.keys(named.Username(), mind.RemoteAddr.Addr())
+	keys := t.keys(named.Username(), mind.RemoteAddr.Addr())
 	if len(keys) == 0 {
 		return t.inner.RequestAvatarID(ctx, creds, mind)
 	}
@@ -161,24 +166,14 @@ func (t *Throttle) RequestAvatarID(ctx context.Context, creds cred.Credentials, 
 	// Book-keeping must happen even if the client has gone away.
 	bg := context.WithoutCancel(ctx)
 	switch {
-	case err == nil && isInconclusive(creds):
-		// Accepted, yet the login will not go through (a right Digest
-		// response on an expired nonce, which may be a captured one
-		// replayed): it neither clears the user's failures nor counts as
-		// one, so this attempt is given back.
-		if err := t.store.Forgive(bg, keys, t.now()); err != nil {
-			return cred.AvatarID{}, fmt.Errorf("checkers: throttle store: %w", err)
-		}
-		return id, nil
 	case err == nil:
-		// The user's count is cleared; the address's only gets this attempt
-		// back, so logging in to one's own account cannot wipe out the
-		// failures of guessing at others'.
-		var reset []string
-		if nUser > 0 {
-			reset = []string{keys[0].Key}
-		}
-		if err := t.store.Succeed(bg, reset, keys[nUser:], t.now()); err != nil {
+		// This attempt is given back, and nothing more: not the name's
+		// earlier failures, which may be someone else's guesses, nor the
+		// address's, which may be guesses at other names. So an
+		// acceptance that will not log in after all (cred.Inconclusive: a
+		// right Digest response on an expired nonce, maybe a captured one
+		// replayed) has nothing to gain here either.
+		if err := t.store.Forgive(bg, keys, t.now()); err != nil {
 			return cred.AvatarID{}, fmt.Errorf("checkers: throttle store: %w", err)
 		}
 		return id, nil
@@ -190,13 +185,6 @@ func (t *Throttle) RequestAvatarID(ctx context.Context, creds cred.Credentials, 
 		}
 		return id, err
 	}
-}
-
-// isInconclusive reports whether an accepted creds will not log in after
-// all (see cred.Inconclusive).
-func isInconclusive(creds cred.Credentials) bool {
-	ic, ok := creds.(cred.Inconclusive)
-	return ok && ic.Inconclusive()
 }
 
 // UnlockUser forgets the failures counted against a user name, lifting
@@ -230,18 +218,16 @@ func (t *Throttle) now() time.Time {
 }
 
 // keys returns the counters an attempt is charged to: the user name's first
-// (when counted; nUser is 1 then), then the address's (when counted and
-// known).
-func (t *Throttle) keys(username string, addr netip.Addr) (keys []ThrottleKey, nUser int) {
-	keys = make([]ThrottleKey, 0, 2)
+// (when counted), then the address's (when counted and known).
+func (t *Throttle) keys(username string, addr netip.Addr) []ThrottleKey {
+	keys := make([]ThrottleKey, 0, 2)
 	if t.user != nil {
 		keys = append(keys, ThrottleKey{Key: userThrottleKey(username), Rule: *t.user})
-		nUser = 1
 	}
 	if t.addr != nil && addr.IsValid() {
 		keys = append(keys, ThrottleKey{Key: addrThrottleKey(addr, t.ipv6Bits), Rule: *t.addr})
 	}
-	return keys, nUser
+	return keys
 }
 
 // userThrottleKey names a user's counter. Long names are hashed, so a

@@ -118,13 +118,21 @@ func TestThrottleLocksOutAndRecovers(t *testing.T) {
 			{"alice", "right", a, 0, "ok", true},
 			{"alice", "x", a, 0, "refused", true},
 		}},
-		{"a success resets the user's count", []attempt{
+		{"a success does not clear the failures before it", []attempt{
 			{"alice", "x", a, 0, "refused", true},
 			{"alice", "x", a, 0, "refused", true},
 			{"alice", "right", a, 0, "ok", true},
 			{"alice", "x", a, 0, "refused", true},
-			{"alice", "x", a, 0, "refused", true},
+			{"alice", "right", a, 0, "throttled", false},
+		}},
+		{"a guesser at other addresses is not reset by the user's own logins", []attempt{
+			{"alice", "x", "198.51.100.1:1", 0, "refused", true},
 			{"alice", "right", a, 0, "ok", true},
+			{"alice", "x", "198.51.100.2:1", 0, "refused", true},
+			{"alice", "right", a, 0, "ok", true},
+			{"alice", "x", "198.51.100.3:1", 0, "refused", true},
+			{"alice", "right", a, 0, "throttled", false},
+			{"alice", "x", "198.51.100.4:1", 0, "throttled", false},
 		}},
 		{"another user is not locked out by alice's failures", []attempt{
 			{"alice", "x", a, 0, "refused", true},
@@ -284,9 +292,6 @@ func (brokenStore) Forgive(context.Context, []checkers.ThrottleKey, time.Time) e
 	return errStoreDown
 }
 func (brokenStore) Reset(context.Context, []string) error { return errStoreDown }
-func (brokenStore) Succeed(context.Context, []string, []checkers.ThrottleKey, time.Time) error {
-	return errStoreDown
-}
 
 func TestThrottleFailsClosedWhenItsStoreFails(t *testing.T) {
 	inner := newCountingChecker(map[string]string{"alice": "right"})

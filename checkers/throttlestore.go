@@ -39,11 +39,10 @@ type ThrottleKey struct {
 // Attempts are counted before the password is checked, not after, so
 // concurrent guesses cannot all slip past a check that has not yet seen the
 // others' failures: the counter bounds guesses exactly. Attempts that turn
-// out not to be failures are given back with Forgive (internal errors) or
-// Succeed (success: one call, so a shared store costs one more round trip
-// per login, not two). Each key holds a count, the end of its counting window
-// and the end of its current block; the store may forget a key once both
-// have passed. Every method must be safe for concurrent use and, for each
+// out not to be failures (successes, internal errors) are given back with
+// Forgive, so a shared store costs one more round trip per login. Each key
+// holds a count, the end of its counting window and the end of its current
+// block; the store may forget a key once both have passed. Every method must be safe for concurrent use and, for each
 // call, atomic over all its keys.
 type ThrottleStore interface {
 	// Attempt charges an attempt to every key, unless some key is blocked
@@ -55,17 +54,12 @@ type ThrottleStore interface {
 	// min(BaseDelay<<(count-1), Lockout). The attempt itself goes ahead.
 	Attempt(ctx context.Context, keys []ThrottleKey, now time.Time) (retryAfter time.Duration, err error)
 	// Forgive takes back one charged attempt from every key, for an attempt
-	// that ended neither in success nor refusal, and for the address key of
-	// a success. If a key's count falls below Rule.MaxFailures, its block
+	// that was not a refusal. If a key's count falls below Rule.MaxFailures, its block
 	// is cut to end no later than now plus the backoff for the new count
 	// (none if BaseDelay is zero or the count is zero).
 	Forgive(ctx context.Context, keys []ThrottleKey, now time.Time) error
 	// Reset forgets the keys: their counts and blocks.
 	Reset(ctx context.Context, keys []string) error
-	// Succeed records a successful attempt: it resets the keys in reset
-	// (as Reset) and forgives one attempt to those in forgive (as
-	// Forgive), atomically, in one call.
-	Succeed(ctx context.Context, reset []string, forgive []ThrottleKey, now time.Time) error
 }
 
 // DefaultThrottleMaxKeys bounds a MemoryThrottleStore made by
@@ -161,12 +155,6 @@ func (s *MemoryThrottleStore) Attempt(ctx context.Context, keys []ThrottleKey, n
 func (s *MemoryThrottleStore) Forgive(ctx context.Context, keys []ThrottleKey, now time.Time) error {
 	unlock := s.lock(keys)
 	defer unlock()
-	s.forgiveLocked(keys, now)
-	return nil
-}
-
-// forgiveLocked is Forgive with the keys' shards locked.
-func (s *MemoryThrottleStore) forgiveLocked(keys []ThrottleKey, now time.Time) {
 	for _, k := range keys {
 		e := s.shard(k.Key).entries[k.Key]
 		if e == nil || e.count == 0 {
@@ -183,26 +171,20 @@ func (s *MemoryThrottleStore) forgiveLocked(keys []ThrottleKey, now time.Time) {
 			}
 		}
 	}
+	return nil
 }
 
 // Reset implements ThrottleStore.
 func (s *MemoryThrottleStore) Reset(ctx context.Context, keys []string) error {
-	return s.Succeed(ctx, keys, nil, time.Time{})
-}
-
-// Succeed implements ThrottleStore.
-func (s *MemoryThrottleStore) Succeed(ctx context.Context, reset []string, forgive []ThrottleKey, now time.Time) error {
-	all := make([]ThrottleKey, 0, len(reset)+len(forgive))
-	for _, k := range reset {
-		all = append(all, ThrottleKey{Key: k})
+	all := make([]ThrottleKey, len(keys))
+	for i, k := range keys {
+		all[i] = ThrottleKey{Key: k}
 	}
-	all = append(all, forgive...)
 	unlock := s.lock(all)
 	defer unlock()
-	for _, k := range reset {
+	for _, k := range keys {
 		delete(s.shard(k).entries, k)
 	}
-	s.forgiveLocked(forgive, now)
 	return nil
 }
 

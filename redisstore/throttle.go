@@ -122,22 +122,6 @@ end
 return 0
 `)
 
-// succeedScript: KEYS are the keys to reset, then those to forgive;
-// ARGV[1] is now, ARGV[2] how many keys to reset, then four per key to
-// forgive, as attemptScript's.
-var succeedScript = redis.NewScript(blockFunc + forgiveFunc + `
-local now = tonumber(ARGV[1])
-local n = tonumber(ARGV[2])
-for i, k in ipairs(KEYS) do
-  if i <= n then
-    redis.call('DEL', k)
-  else
-    forgive(k, 3 + (i - n - 1) * 4, now)
-  end
-end
-return 0
-`)
-
 // resetScript deletes the keys.
 var resetScript = redis.NewScript(`return redis.call('DEL', unpack(KEYS))`)
 
@@ -187,24 +171,6 @@ func (s *ThrottleStore) Reset(ctx context.Context, keys []string) error {
 		names[i] = s.prefix + k
 	}
 	if err := resetScript.Run(ctx, s.rdb, names).Err(); err != nil {
-		return fmt.Errorf("redisstore: throttle store: %w", err)
-	}
-	return nil
-}
-
-// Succeed implements checkers.ThrottleStore, in one round trip.
-func (s *ThrottleStore) Succeed(ctx context.Context, reset []string, forgive []checkers.ThrottleKey, now time.Time) error {
-	if len(reset)+len(forgive) == 0 {
-		return nil
-	}
-	names := make([]string, 0, len(reset)+len(forgive))
-	for _, k := range reset {
-		names = append(names, s.prefix+k)
-	}
-	names = append(names, s.names(forgive)...)
-	args := s.args(forgive, now)
-	args = append(args[:1], append([]any{len(reset)}, args[1:]...)...)
-	if err := succeedScript.Run(ctx, s.rdb, names, args...).Err(); err != nil {
 		return fmt.Errorf("redisstore: throttle store: %w", err)
 	}
 	return nil

@@ -103,20 +103,6 @@ func TestThrottleStoreMatchesMemoryStore(t *testing.T) {
 			{0, "attempt", keys(userA), 0},
 			{0, "attempt", keys(userA), 5 * time.Minute},
 		}},
-		{"a success resets the user and forgives the address in one call", []throttleOp{
-			{0, "attempt", keys(userA, addr1), 0},
-			{0, "attempt", keys(userA, addr1), 0},
-			{0, "attempt", keys(userA, addr1), 0},
-			{0, "succeed", keys(userA, addr1), 0},
-			{0, "attempt", keys(userA), 0},
-			{0, "attempt", keys(userA), 0},
-			{0, "attempt", keys(userA), 0},
-			{0, "attempt", keys(userA), 5 * time.Minute},
-			{0, "attempt", keys(addr1), 0},
-			{0, "attempt", keys(addr1), 0},
-			{0, "attempt", keys(addr1), 0},
-			{0, "attempt", keys(addr1), time.Minute},
-		}},
 		{"a reset forgets counts and lockouts", []throttleOp{
 			{0, "attempt", keys(userA), 0},
 			{0, "attempt", keys(userA), 0},
@@ -150,10 +136,6 @@ func TestThrottleStoreMatchesMemoryStore(t *testing.T) {
 						names = append(names, k.Key)
 					}
 					errMem, errRed = mem.Reset(ctx, names), red.Reset(ctx, names)
-				case "succeed": // reset the first key, forgive the rest
-					reset := []string{op.keys[0].Key}
-					errMem = mem.Succeed(ctx, reset, op.keys[1:], now)
-					errRed = red.Succeed(ctx, reset, op.keys[1:], now)
 				}
 				if errMem != nil || errRed != nil {
 					t.Fatalf("step %d (%s): memory err %v, redis err %v", i, op.op, errMem, errRed)
