@@ -28,9 +28,13 @@ import (
 //
 // The file is reloaded when it changes (see WithReloadInterval) or on
 // Reload; a broken edit is logged and the last good contents stay in use.
-// An unknown user's password is verified against a dummy hash of the same
-// algorithm and cost as most of the file's users, so it takes as long as a
-// wrong password. Htpasswd is safe for concurrent use.
+// A failed login costs the same whoever it names: an unknown user's
+// password is verified against a dummy hash of each algorithm and cost the
+// file holds, and a wrong password against the user's own hash and a dummy
+// of each of the others. So in a file that mixes formats (apr1 users and a
+// bcrypt admin, say) timing does not tell which names exist; failures
+// there cost what one check of each format costs. Htpasswd is safe for
+// concurrent use.
 type Htpasswd struct {
 	file *watchedFile[htpasswdTable]
 }
@@ -38,7 +42,10 @@ type Htpasswd struct {
 // htpasswdTable is one loaded version of an htpasswd file.
 type htpasswdTable struct {
 	users map[string]htpasswdEntry
-	dummy htpasswdEntry // verified for unknown users
+	// dummies holds a dummy hash of each cost class in the file (apr1's
+	// for an empty file): a failed login verifies every one but the
+	// class of the user's own hash.
+	dummies []htpasswdEntry
 }
 
 type htpasswdEntry struct {
@@ -59,34 +66,29 @@ func NewHtpasswd(path string, opts ...FileOption) (*Htpasswd, error) {
 	return &Htpasswd{file: f}, nil
 }
 
-// loadHtpasswd parses data and picks the dummy hash for unknown users.
+// loadHtpasswd parses data and makes a dummy hash of each cost class in it.
 func loadHtpasswd(path string, data []byte) (*htpasswdTable, error) {
 	t, order, err := parseHtpasswd(path, data)
 	if err != nil {
 		return nil, err
 	}
-	// The dummy follows the cost class most users have (the first one met
-	// on a tie), so unknown users cost what most real ones cost.
-	count := make(map[string]int)
-	var best string
-	for _, u := range order {
-		e := t.users[u]
-		count[e.info.class]++
-		if best == "" || count[e.info.class] > count[t.users[best].info.class] {
-			best = u
+	seen := make(map[string]bool)
+	for _, u := range order { // file order, so the dummies' order is stable
+		real := t.users[u]
+		if seen[real.info.class] {
+			continue
 		}
+		seen[real.info.class] = true
+		d := dummyHashLike(real.info, real.hash)
+		info, err := parseHash(d)
+		if err != nil { // cannot happen: dummies are made to parse
+			return nil, fmt.Errorf("checkers: htpasswd %s: making the dummy hash: %w", path, err)
+		}
+		t.dummies = append(t.dummies, htpasswdEntry{hash: d, info: info})
 	}
-	if best == "" {
-		t.dummy = defaultDummy()
-		return t, nil
+	if len(t.dummies) == 0 {
+		t.dummies = []htpasswdEntry{defaultDummy()}
 	}
-	real := t.users[best]
-	d := dummyHashLike(real.info, real.hash)
-	info, err := parseHash(d)
-	if err != nil { // cannot happen: dummies are made to parse
-		return nil, fmt.Errorf("checkers: htpasswd %s: making the dummy hash: %w", path, err)
-	}
-	t.dummy = htpasswdEntry{hash: d, info: info}
 	return t, nil
 }
 
@@ -182,7 +184,7 @@ func (h *Htpasswd) RequestAvatarID(ctx context.Context, creds cred.Credentials, 
 	t := h.file.get()
 	e, found := t.users[user]
 	if !found {
-		verifyParsed(t.dummy.info, t.dummy.hash, c.Password()) // same cost as a wrong password; result unused
+		t.payForFailure("", c.Password())
 		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
 	}
 	ok, err := verifyParsed(e.info, e.hash, c.Password())
@@ -190,9 +192,22 @@ func (h *Htpasswd) RequestAvatarID(ctx context.Context, creds cred.Credentials, 
 		return cred.AvatarID{}, fmt.Errorf("checkers: %s: verifying the password of user %s: %w", h, strconv.Quote(user), err)
 	}
 	if !ok {
+		t.payForFailure(e.info.class, c.Password())
 		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
 	}
 	return cred.UserID(user), nil
+}
+
+// payForFailure verifies password against the dummy of every cost class
+// but paid (the class of the hash a wrong password was just checked
+// against; "" for an unknown user), discarding the results, so that every
+// failed login costs one check of each class in the file.
+func (t *htpasswdTable) payForFailure(paid, password string) {
+	for _, d := range t.dummies {
+		if d.info.class != paid {
+			verifyParsed(d.info, d.hash, password)
+		}
+	}
 }
 
 // LookupPasswordHash returns user's encoded hash from the file.

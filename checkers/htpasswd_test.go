@@ -10,11 +10,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/gocred/gocred/cred"
 )
@@ -207,20 +210,17 @@ func TestHtpasswdFileSyntax(t *testing.T) {
 	})
 }
 
-func TestHtpasswdUnknownUsersPayForAHashOfTheSameKind(t *testing.T) {
-	// Timing is not measured (flaky); instead the dummy verified for unknown
-	// users must be of the cost class most of the file's users have.
+func TestHtpasswdHasADummyOfEachCostClass(t *testing.T) {
 	tests := []struct {
 		name, file string
-		class      string
+		classes    []string
 	}{
-		{"an all-bcrypt file gets a bcrypt dummy of the same cost",
-			"a:$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0hsEkRp2lDqXdierSwDuwV0.N2\nc:$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0hsEkRp2lDqXdierSwDuwV0.N2\n", "$2$5"},
-		{"a mostly bcrypt file gets a bcrypt dummy of the same cost",
-			"a:$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0hsEkRp2lDqXdierSwDuwV0.N2\nb:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\nc:$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0hsEkRp2lDqXdierSwDuwV0.N2\n", "$2$5"},
-		{"the most common class wins", "b:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\na:$apr1$Q7ytpvH9$ViGmeyE2EAX/lgTrSxgHD1\nc:$apr1$saltsalt$yAAkm4libquA.ZWLHbSBq/\n", "$apr1$"},
-		{"SHA-crypt rounds are kept", "a:$6$rounds=1000$kjX4VcfiTzPD99K5$ZK.OYRoAWsaQPt6YN7bPtKPgO4Phpkb9FdIogAeoBAVja.8VyYzxb.16t4AM5qWxakR6cUEvvX5mY.FkCZJra0\n", "$6$rounds=1000$s16k86"},
-		{"an empty file falls back to apr1, htpasswd's default", "", "$apr1$"},
+		{"an all-bcrypt file has one bcrypt dummy of the same cost",
+			"a:$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0hsEkRp2lDqXdierSwDuwV0.N2\nc:$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0hsEkRp2lDqXdierSwDuwV0.N2\n", []string{"$2$5"}},
+		{"a mixed file has one of each, in file order",
+			"b:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\na:$apr1$Q7ytpvH9$ViGmeyE2EAX/lgTrSxgHD1\nc:$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0hsEkRp2lDqXdierSwDuwV0.N2\nd:$apr1$saltsalt$yAAkm4libquA.ZWLHbSBq/\n", []string{"{SHA}", "$apr1$", "$2$5"}},
+		{"SHA-crypt rounds are kept", "a:$6$rounds=1000$kjX4VcfiTzPD99K5$ZK.OYRoAWsaQPt6YN7bPtKPgO4Phpkb9FdIogAeoBAVja.8VyYzxb.16t4AM5qWxakR6cUEvvX5mY.FkCZJra0\n", []string{"$6$rounds=1000$s16k86"}},
+		{"an empty file falls back to apr1, htpasswd's default", "", []string{"$apr1$"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -228,14 +228,51 @@ func TestHtpasswdUnknownUsersPayForAHashOfTheSameKind(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d := h.file.get().dummy
-			if d.info.class != tt.class {
-				t.Fatalf("dummy class %q, want %q", d.info.class, tt.class)
+			var got []string
+			for _, d := range h.file.get().dummies {
+				got = append(got, d.info.class)
+				if again, _ := parseHash(d.hash); again.class != d.info.class {
+					t.Fatalf("dummy of class %q re-parses as %q", d.info.class, again.class)
+				}
 			}
-			if again, _ := parseHash(d.hash); again.class != tt.class {
-				t.Fatalf("dummy re-parses as %q", again.class)
+			if !slices.Equal(got, tt.classes) {
+				t.Fatalf("dummy classes %q, want %q", got, tt.classes)
 			}
 		})
+	}
+}
+
+// In a file mixing a cheap format with an expensive one, no failed login
+// is much cheaper than another: the ratios are about 1, where checking
+// only the user's own hash (or one dummy) makes them 100 or more apart.
+func TestHtpasswdFailuresCostTheSameWhateverTheName(t *testing.T) {
+	admin, err := bcrypt.GenerateFromPassword([]byte("admin-pw"), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := "u1:$apr1$Q7ytpvH9$ViGmeyE2EAX/lgTrSxgHD1\nu2:$apr1$saltsalt$yAAkm4libquA.ZWLHbSBq/\nadmin:" + string(admin) + "\n"
+	h, err := NewHtpasswd(writeFile(t, "u", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cost := func(user string) time.Duration {
+		var times []time.Duration
+		for range 5 {
+			start := time.Now()
+			_, err := h.RequestAvatarID(context.Background(), cred.NewUsernamePassword(user, "wrong"), cred.Mind{})
+			times = append(times, time.Since(start))
+			if !errors.Is(err, cred.ErrUnauthorizedLogin) {
+				t.Fatalf("%s: %v", user, err)
+			}
+		}
+		slices.Sort(times)
+		return times[2]
+	}
+	adminCost, apr1Cost, unknownCost := cost("admin"), cost("u1"), cost("nobody")
+	for name, c := range map[string]time.Duration{"an apr1 user's wrong password": apr1Cost, "an unknown user": unknownCost} {
+		if r := float64(adminCost) / float64(c); r > 3 || r < 1.0/3 {
+			t.Errorf("%s took %v, the bcrypt admin's wrong password %v: timing tells them apart", name, c, adminCost)
+		}
 	}
 }
 
