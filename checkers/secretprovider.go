@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -19,15 +20,66 @@ import (
 // a checker of cred.UsernamePassword. realm is passed to the provider.
 //
 // The hash is verified with VerifyPassword. An empty secret means an
-// unknown user: refused after verifying against a dummy hash like the last
-// real hash seen (apr1 until then). A panic in the provider (go-http-auth
-// panics on a missing or malformed file) is recovered and returned as an
-// internal error, never as a refusal.
-func FromBasicSecretProvider(sp auth.SecretProvider, realm string) cred.Checker {
+// unknown user. A provider cannot list its users, so the checker learns
+// the hash formats (algorithm and cost) it holds as it sees them: at
+// construction from knownUsers (names whose hashes are asked for once, now;
+// name a user of each format the provider holds, an administrator's
+// stronger hash say), then from every login. A failed login, wrong password
+// or unknown user, then costs one check of each format learnt, so its time
+// does not tell whether the name exists; until a format is learnt, a name
+// holding it can be told from an unknown one. A panic in the provider
+// (go-http-auth panics on a missing or malformed file) is recovered and
+// returned as an internal error, never as a refusal.
+func FromBasicSecretProvider(sp auth.SecretProvider, realm string, knownUsers ...string) cred.Checker {
 	c := &basicSecretChecker{sp: sp, realm: realm}
 	d := defaultDummy()
-	c.dummy.Store(&d)
+	c.dummies.Store(&[]htpasswdEntry{d})
+	for _, u := range knownUsers {
+		if secret, err := callProvider(sp, u, realm); err == nil && secret != "" {
+			if info, err := parseHash(secret); err == nil {
+				c.learn(info, secret)
+			}
+		}
+	}
 	return c
+}
+
+// maxLearntClasses bounds the formats a basicSecretChecker learns, and so
+// what a failed login costs.
+const maxLearntClasses = 8
+
+// learn adds a dummy of info's cost class, if it has none yet.
+func (c *basicSecretChecker) learn(info hashInfo, encoded string) {
+	for {
+		old := c.dummies.Load()
+		if len(*old) >= maxLearntClasses {
+			return
+		}
+		for _, d := range *old {
+			if d.info.class == info.class {
+				return
+			}
+		}
+		nd := htpasswdEntry{hash: dummyHashLike(info, encoded)}
+		var err error
+		if nd.info, err = parseHash(nd.hash); err != nil {
+			return
+		}
+		next := append(slices.Clip(*old), nd)
+		if c.dummies.CompareAndSwap(old, &next) {
+			return
+		}
+	}
+}
+
+// payForFailure verifies password against each learnt dummy but those of
+// class paid (already checked), discarding the results.
+func (c *basicSecretChecker) payForFailure(paid, password string) {
+	for _, d := range *c.dummies.Load() {
+		if d.info.class != paid {
+			verifyParsed(d.info, d.hash, password)
+		}
+	}
 }
 
 // FromDigestSecretProvider adapts a go-http-auth SecretProvider that returns
@@ -59,9 +111,9 @@ func callProvider(sp auth.SecretProvider, user, realm string) (secret string, er
 }
 
 type basicSecretChecker struct {
-	sp    auth.SecretProvider
-	realm string
-	dummy atomic.Pointer[htpasswdEntry]
+	sp      auth.SecretProvider
+	realm   string
+	dummies atomic.Pointer[[]htpasswdEntry] // one per cost class learnt; never shrinks
 }
 
 func (c *basicSecretChecker) CredentialInterfaces() []reflect.Type {
@@ -82,25 +134,20 @@ func (c *basicSecretChecker) RequestAvatarID(ctx context.Context, creds cred.Cre
 		return cred.AvatarID{}, err
 	}
 	if secret == "" {
-		d := c.dummy.Load()
-		verifyParsed(d.info, d.hash, up.Password()) // same cost as a wrong password; result unused
+		c.payForFailure("", up.Password())
 		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
 	}
 	info, err := parseHash(secret)
 	if err != nil {
 		return cred.AvatarID{}, fmt.Errorf("checkers: %s: hash of user %s: %w", c, strconv.Quote(user), err)
 	}
-	if d := c.dummy.Load(); d.info.class != info.class {
-		nd := htpasswdEntry{hash: dummyHashLike(info, secret)}
-		if nd.info, err = parseHash(nd.hash); err == nil {
-			c.dummy.Store(&nd)
-		}
-	}
+	c.learn(info, secret)
 	ok, err = verifyParsed(info, secret, up.Password())
 	if err != nil {
 		return cred.AvatarID{}, fmt.Errorf("checkers: %s: verifying the password of user %s: %w", c, strconv.Quote(user), err)
 	}
 	if !ok {
+		c.payForFailure(info.class, up.Password())
 		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
 	}
 	return cred.UserID(user), nil

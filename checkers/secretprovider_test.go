@@ -27,12 +27,20 @@ func TestFromBasicSecretProvider(t *testing.T) {
 	)
 	runCheckCases(t, c, cases)
 
-	t.Run("after a real login the unknown-user dummy follows that hash's class", func(t *testing.T) {
-		c := FromBasicSecretProvider(auth.HtpasswdFileProvider("testdata/users.htpasswd"), "gocred").(*basicSecretChecker)
+	t.Run("it learns a format from the known users named, then from logins", func(t *testing.T) {
+		c := FromBasicSecretProvider(auth.HtpasswdFileProvider("testdata/users.htpasswd"), "gocred", "bcrypt", "nobody").(*basicSecretChecker)
+		c.RequestAvatarID(context.Background(), up("sha512rounds", "x"), cred.Mind{})
 		c.RequestAvatarID(context.Background(), up("bcrypt", "x"), cred.Mind{})
-		if got := c.dummy.Load().info.class; got != "$2$5" {
-			t.Fatalf("dummy class %q", got)
+		var classes []string
+		for _, d := range *c.dummies.Load() {
+			classes = append(classes, d.info.class)
 		}
+		if len(classes) != 3 || classes[0] != "$apr1$" || classes[1] != "$2$5" || !strings.HasPrefix(classes[2], "$6$rounds=") {
+			t.Fatalf("dummy classes %q, want apr1 (the default), bcrypt-5, then SHA-512 crypt", classes)
+		}
+	})
+	t.Run("failed logins cost alike once the admin's format is known", func(t *testing.T) {
+		assertFailuresCostAlike(t, FromBasicSecretProvider(auth.HtpasswdFileProvider(mixedFile(t)), "gocred", "admin"))
 	})
 }
 
