@@ -369,6 +369,33 @@ func TestHtpasswdReloads(t *testing.T) {
 			t.Fatalf("Len = %d", h.Len())
 		}
 	})
+	t.Run("a file just truncated, as htpasswd does before writing, keeps the users until it is written", func(t *testing.T) {
+		if err := os.Truncate(path, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := login("only", "password"); err != nil {
+			t.Fatalf("a user was refused while the file was being rewritten: %v", err)
+		}
+		os.WriteFile(path, []byte("only:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\nsecond:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n"), 0o600)
+		if err := login("second", "password"); err != nil {
+			t.Fatalf("the rewritten file was not read: %v", err)
+		}
+	})
+	t.Run("a file left empty is taken as it is", func(t *testing.T) {
+		if err := os.Truncate(path, 0); err != nil {
+			t.Fatal(err)
+		}
+		old := time.Now().Add(-time.Minute) // emptied a while ago
+		if err := os.Chtimes(path, old, old); err != nil {
+			t.Fatal(err)
+		}
+		if err := login("only", "password"); !errors.Is(err, cred.ErrUnauthorizedLogin) {
+			t.Fatalf("a user of the emptied file still logs in: %v", err)
+		}
+		if h.Len() != 0 {
+			t.Fatalf("Len = %d, want 0", h.Len())
+		}
+	})
 }
 
 func TestHtpasswdReloadInterval(t *testing.T) {

@@ -61,10 +61,12 @@ type watchedFile[T any] struct {
 }
 
 // Writers should replace the file atomically (write a temporary file, then
-// rename it over the old one). One that rewrites the file in place can be
-// read half-way; a read during which the file changed is discarded, but a
-// read between truncation and the first write sees an empty file, which is
-// then in use until the next check.
+// rename it over the old one). One that rewrites the file in place, as
+// htpasswd does, can be read half-way: a read during which the file
+// changed is discarded, and an empty file changed less than
+// emptyFileGrace ago is taken for one caught between truncation and the
+// first write, so the last contents stay in use and it is read again at
+// the next use. An empty file older than that is taken as it is.
 
 // fileStamp identifies a version of a file as cheaply as stat allows.
 type fileStamp struct {
@@ -167,10 +169,20 @@ func (w *watchedFile[T]) read(initial bool) (*T, fileStamp, error) {
 			w.next.Store(0)
 			return nil, fileStamp{}, errChanging
 		}
+		// Empty and just changed: truncated, and most likely about to
+		// be written. Look again at the next use; the stamp is not
+		// kept, so that check reads it again even if it has not changed.
+		if len(data) == 0 && time.Since(fi.ModTime()) < emptyFileGrace {
+			w.next.Store(0)
+			return nil, fileStamp{}, errChanging
+		}
 	}
 	t, err := w.parse(data, initial)
 	return t, stampOf(fi), err
 }
+
+// emptyFileGrace is how long an empty file may still be being written.
+const emptyFileGrace = 2 * time.Second
 
 // errChanging reports a file that changed while it was read.
 var errChanging = errors.New("file changed while being read; will read it again")
