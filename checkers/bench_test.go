@@ -86,7 +86,7 @@ func BenchmarkLoginBcryptCachedParallel(b *testing.B) {
 			}
 			p := decoPortal(b, cache)
 			for _, c := range creds {
-				if _, err := decoLogin(p, c.User, c.Pass, benchMind); err != nil {
+				if _, err := decoLogin(p, c.User, c.Password(), benchMind); err != nil {
 					b.Fatal(err)
 				}
 			}

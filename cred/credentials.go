@@ -97,26 +97,35 @@ var builtinInterfaces = []reflect.Type{
 // PasswordCredentials is the plain user name and password credential. It
 // implements UsernamePassword and also UsernameHashedPassword, so a checker
 // that only stores plaintext passwords can check it too.
+//
+// The password is kept behind an unexported pointer: encoding/json and
+// encoding/xml skip it, and fmt, printing a struct that holds the
+// credentials in a field it cannot call String on, shows only an address.
 type PasswordCredentials struct {
 	User string
-	Pass string `json:"-"`
+	pass *string
 }
 
 // NewUsernamePassword returns credentials for a user name and plaintext
 // password.
 func NewUsernamePassword(user, password string) *PasswordCredentials {
-	return &PasswordCredentials{User: user, Pass: password}
+	return &PasswordCredentials{User: user, pass: &password}
 }
 
 // Username returns the user name.
 func (c *PasswordCredentials) Username() string { return c.User }
 
-// Password returns the plaintext password.
-func (c *PasswordCredentials) Password() string { return c.Pass }
+// Password returns the plaintext password ("" if none was given).
+func (c *PasswordCredentials) Password() string {
+	if c.pass == nil {
+		return ""
+	}
+	return *c.pass
+}
 
 // CheckPassword compares password with the one given, in constant time.
 func (c *PasswordCredentials) CheckPassword(password string) bool {
-	return subtle.ConstantTimeCompare([]byte(c.Pass), []byte(password)) == 1
+	return subtle.ConstantTimeCompare([]byte(c.Password()), []byte(password)) == 1
 }
 
 // String never shows the password, so credentials are safe to log.

@@ -45,8 +45,8 @@ type DigestOptions struct {
 	// it accept each other's nonces, so they must share Store too (a
 	// redisstore one, say): with a store of its own, each server would
 	// accept a request already used on another. NewDigest therefore
-	// refuses a Key without a Store. At least 32 bytes; default a random
-	// key, new with each process.
+	// refuses a Key without a Store. At least 32 bytes (see NewSecretKey);
+	// default a random key, new with each process.
 	Key SecretKey
 	// Store remembers nonce-counts against replay. Default (only without
 	// Key): a MemoryNonceStore with Window = NonceLifetime.
@@ -92,13 +92,31 @@ type Digest struct {
 	challenges []string // static parts, one per algorithm, without the nonce
 }
 
-// SecretKey is key material that never prints: every fmt verb, log/slog
-// and encoding/json show only its length, so logging a DigestOptions does
-// not reveal the nonce key. A []byte assigns to it directly.
-type SecretKey []byte
+// SecretKey is key material that never prints: every fmt verb, log/slog,
+// encoding/json and encoding/xml show at most its length, and the bytes
+// sit behind an unexported pointer, so fmt shows only an address even when
+// it prints a struct holding a SecretKey (a DigestOptions kept in a field
+// of a server's config, say) field by field. Make one with NewSecretKey.
+type SecretKey struct{ b *[]byte }
+
+// NewSecretKey returns a SecretKey holding a copy of key.
+func NewSecretKey(key []byte) SecretKey {
+	c := slices.Clone(key)
+	return SecretKey{b: &c}
+}
+
+// Len returns the key's length in bytes (0 for the zero SecretKey).
+func (k SecretKey) Len() int { return len(k.bytes()) }
+
+func (k SecretKey) bytes() []byte {
+	if k.b == nil {
+		return nil
+	}
+	return *k.b
+}
 
 // String describes the key by its length only.
-func (k SecretKey) String() string { return fmt.Sprintf("[%d-byte secret key]", len(k)) }
+func (k SecretKey) String() string { return fmt.Sprintf("[%d-byte secret key]", k.Len()) }
 
 // Format prints String for every verb (%x and %#v too).
 func (k SecretKey) Format(f fmt.State, _ rune) { io.WriteString(f, k.String()) }
@@ -138,11 +156,12 @@ func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
 		opts.MaxBodyBytes = 1 << 20
 	}
 	switch {
-	case opts.Key == nil:
-		opts.Key = make([]byte, 32)
-		rand.Read(opts.Key)
-	case len(opts.Key) < 32:
-		return nil, fmt.Errorf("httpauth: NewDigest: Key has %d bytes; use at least 32 random bytes", len(opts.Key))
+	case opts.Key.Len() == 0:
+		random := make([]byte, 32)
+		rand.Read(random)
+		opts.Key = SecretKey{b: &random}
+	case opts.Key.Len() < 32:
+		return nil, fmt.Errorf("httpauth: NewDigest: Key has %d bytes; use at least 32 random bytes", opts.Key.Len())
 	case opts.Store == nil:
 		return nil, errors.New("httpauth: NewDigest: Key is given but Store is not: servers that share a Key accept each other's nonces, so they must share the record of used nonce-counts too, or a request used on one could be replayed on each of the others; set Store to a shared NonceStore (redisstore.NewNonceStore), or leave Key empty for a single server")
 	}
@@ -154,8 +173,8 @@ func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
 	d := &Digest{
 		realm:    opts.Realm,
 		qop:      slices.Clone(opts.Qop),
-		minter:   newNonceMinter(opts.Key, opts.Realm, opts.NonceLifetime),
-		opaque:   opaqueFor(opts.Key, opts.Realm),
+		minter:   newNonceMinter(opts.Key.bytes(), opts.Realm, opts.NonceLifetime),
+		opaque:   opaqueFor(opts.Key.bytes(), opts.Realm),
 		store:    opts.Store,
 		userhash: opts.UserHash,
 		maxBody:  opts.MaxBodyBytes,

@@ -452,7 +452,7 @@ func TestDigestExpiredNonce(t *testing.T) {
 }
 
 func TestDigestSharedKey(t *testing.T) {
-	key := []byte("0123456789abcdef0123456789abcdef")
+	key := NewSecretKey([]byte("0123456789abcdef0123456789abcdef"))
 	shared, err := NewMemoryNonceStore(MemoryNonceStoreOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -492,7 +492,7 @@ func TestDigestSharedKey(t *testing.T) {
 	})
 	t.Run("a short key is refused at construction", func(t *testing.T) {
 		p := newPortal(t, &recordingRealm{}, plaintextChecker(nil))
-		if _, err := NewDigest(p, DigestOptions{Realm: "r", Key: []byte("short")}); err == nil {
+		if _, err := NewDigest(p, DigestOptions{Realm: "r", Key: NewSecretKey([]byte("short"))}); err == nil {
 			t.Fatal("no error")
 		}
 	})

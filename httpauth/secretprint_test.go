@@ -12,7 +12,7 @@ import (
 // Secrets never print: the nonce key in DigestOptions, and the password
 // in PasswordCredentials (by value and by pointer), whatever prints them.
 func TestSecretsNeverPrint(t *testing.T) {
-	key := SecretKey(bytes.Repeat([]byte("K"), 32))
+	key := NewSecretKey(bytes.Repeat([]byte("K"), 32))
 	pw := cred.NewUsernamePassword("alice", "hunter2-secret")
 	cases := []struct {
 		name, secret string

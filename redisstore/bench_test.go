@@ -33,7 +33,7 @@ func BenchmarkDigestNonceStore(b *testing.B) {
 			portal, err := cred.NewPortal(realms.NewStaticOf[http.Handler](whoami), users)
 			mustNoErr(b, err, "NewPortal")
 			digest, err := httpauth.NewDigest(portal, httpauth.DigestOptions{
-				Realm: "files", Key: sharedDigestKey, Store: s.store, Algorithms: []string{"SHA-256"}, NonceLifetime: time.Hour,
+				Realm: "files", Key: httpauth.NewSecretKey(sharedDigestKey), Store: s.store, Algorithms: []string{"SHA-256"}, NonceLifetime: time.Hour,
 			})
 			mustNoErr(b, err, "NewDigest")
 			mw, err := httpauth.New(portal, digest)

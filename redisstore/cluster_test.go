@@ -68,7 +68,7 @@ func newInstance(t testing.TB, rdb redis.Scripter, prefix string, throttled bool
 	portal, err := cred.NewPortal(realms.NewStaticOf[http.Handler](whoami), checker)
 	mustNoErr(t, err, "NewPortal")
 	digest, err := httpauth.NewDigest(portal, httpauth.DigestOptions{
-		Realm: "files", Key: sharedDigestKey, Store: newNonceStore(t, rdb, prefix),
+		Realm: "files", Key: httpauth.NewSecretKey(sharedDigestKey), Store: newNonceStore(t, rdb, prefix),
 		Algorithms: []string{"SHA-256"}, NonceLifetime: time.Minute,
 	})
 	mustNoErr(t, err, "NewDigest")

@@ -30,7 +30,7 @@
 //	if err != nil { ... }
 //	digest, err := httpauth.NewDigest(portal, httpauth.DigestOptions{
 //		Realm: "files",
-//		Key:   sharedKey, // the same 32+ random bytes on every server
+//		Key:   httpauth.NewSecretKey(sharedKey), // the same 32+ random bytes on every server
 //		Store: nonces,
 //	})
 package redisstore

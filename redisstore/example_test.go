@@ -40,7 +40,7 @@ func Example() {
 	}
 	digest, err := httpauth.NewDigest(portal, httpauth.DigestOptions{
 		Realm: "files",
-		Key:   []byte(os.Getenv("DIGEST_KEY")), // 32+ random bytes, the same on every server
+		Key:   httpauth.NewSecretKey([]byte(os.Getenv("DIGEST_KEY"))), // 32+ random bytes, the same on every server
 		Store: nonces,
 	})
 	if err != nil {

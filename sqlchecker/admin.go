@@ -33,11 +33,38 @@ type execer interface {
 }
 
 // HA1 is a stored HTTP Digest secret: H(username ":" realm ":" password)
-// for one realm and base algorithm. Make one with NewHA1.
+// for one realm and base algorithm. Make one with NewHA1, or ParseHA1 for
+// one computed elsewhere (an htdigest file's). The hash is kept behind an
+// unexported pointer, read with Hex: no way of printing or encoding an HA1
+// shows it, even inside another struct's field.
 type HA1 struct {
 	Realm     string
-	Algorithm string // cred.AlgorithmMD5, cred.AlgorithmSHA256 or cred.AlgorithmSHA512_256
-	Hash      string `json:"-"` // lower-case hex
+	Algorithm string  // cred.AlgorithmMD5, cred.AlgorithmSHA256 or cred.AlgorithmSHA512_256
+	hash      *string // lower-case hex
+}
+
+// Hex returns the hash in lower-case hex ("" for an HA1 without one, as
+// UserInfo lists them).
+func (h HA1) Hex() string {
+	if h.hash == nil {
+		return ""
+	}
+	return *h.hash
+}
+
+// ParseHA1 returns the HA1 whose hash is hexHA1 (either case), for realm
+// and a base algorithm; it fails unless hexHA1 is hex of the algorithm's
+// digest size. The error never contains hexHA1.
+func ParseHA1(realm, algorithm, hexHA1 string) (HA1, error) {
+	alg, ok := canonicalAlgorithm(algorithm)
+	if !ok {
+		return HA1{}, fmt.Errorf("sqlchecker: unknown Digest algorithm %q (want MD5, SHA-256 or SHA-512-256)", algorithm)
+	}
+	if b, err := hex.DecodeString(hexHA1); err != nil || len(b)*2 != len(dummyHA1[alg]) {
+		return HA1{}, fmt.Errorf("sqlchecker: an %s HA1 is %d hex digits", alg, len(dummyHA1[alg]))
+	}
+	lower := strings.ToLower(hexHA1)
+	return HA1{Realm: realm, Algorithm: alg, hash: &lower}, nil
 }
 
 // String never shows the hash.
@@ -69,15 +96,16 @@ func NewHA1(username, realm, algorithm, password string) (HA1, error) {
 		h = sha512.New512_256()
 	}
 	h.Write([]byte(username + ":" + realm + ":" + password))
-	return HA1{Realm: realm, Algorithm: alg, Hash: hex.EncodeToString(h.Sum(nil))}, nil
+	sum := hex.EncodeToString(h.Sum(nil))
+	return HA1{Realm: realm, Algorithm: alg, hash: &sum}, nil
 }
 
 // UserInfo describes a stored user, without any secret.
 type UserInfo struct {
 	Name     string
 	Disabled bool
-	// Digest lists the realm and algorithm of each stored HA1; Hash is
-	// empty.
+	// Digest lists the realm and algorithm of each stored HA1; their Hex
+	// is empty.
 	Digest []HA1
 }
 
@@ -226,7 +254,7 @@ func (a *Admin) exists(ctx context.Context, tx *sql.Tx, name string) (bool, erro
 func (a *Admin) insertHA1s(ctx context.Context, tx *sql.Tx, name string, ha1s []HA1) error {
 	for _, h := range ha1s {
 		if _, err := tx.ExecContext(ctx, a.q(`INSERT INTO gocred_digest_ha1 (username, realm, algorithm, ha1) VALUES (?, ?, ?, ?)`),
-			name, h.Realm, h.Algorithm, strings.ToLower(h.Hash)); err != nil {
+			name, h.Realm, h.Algorithm, strings.ToLower(h.Hex())); err != nil {
 			return err
 		}
 	}
@@ -280,7 +308,7 @@ func validate(name, passwordHash string, ha1s []HA1) error {
 		if !ok || alg != h.Algorithm {
 			return fmt.Errorf("sqlchecker: admin: HA1 algorithm %q is not MD5, SHA-256 or SHA-512-256", h.Algorithm)
 		}
-		if b, err := hex.DecodeString(h.Hash); err != nil || len(b)*2 != len(dummyHA1[alg]) {
+		if b, err := hex.DecodeString(h.Hex()); err != nil || len(b)*2 != len(dummyHA1[alg]) {
 			return fmt.Errorf("sqlchecker: admin: %v is not %d hex digits", h, len(dummyHA1[alg]))
 		}
 		k := h.Realm + "\x00" + alg

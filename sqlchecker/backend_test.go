@@ -168,6 +168,6 @@ func (d digestCreds) Realm() string     { return d.realm }
 func (d digestCreds) Algorithm() string { return d.alg }
 func (d digestCreds) CheckHash(ha1 string) bool {
 	want, err := sqlchecker.NewHA1(d.user, d.realm, d.alg, d.password)
-	return err == nil && want.Hash == ha1
+	return err == nil && want.Hex() == ha1
 }
 func (d digestCreds) String() string { return fmt.Sprintf("digest %s/%s", d.user, d.alg) }
