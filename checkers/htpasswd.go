@@ -138,6 +138,9 @@ func parseHtpasswd(path string, data []byte) (*htpasswdTable, []string, error) {
 // splitLines yields each line with its 1-based number, trimmed of
 // surrounding blanks (as Apache's config reader does) and of a \r.
 func splitLines(data []byte) func(yield func(int, string) bool) {
+	// A byte-order mark, as Windows editors write, is not part of the
+	// first user's name.
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	return func(yield func(int, string) bool) {
 		n := 0
 		for len(data) > 0 {

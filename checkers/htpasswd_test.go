@@ -185,6 +185,7 @@ func TestHtpasswdFileSyntax(t *testing.T) {
 		{"surrounding blanks are trimmed, as Apache does", "  bob:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=  \n"},
 		{"fields after the hash are ignored, as Apache does", "bob:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=:Bob Smith\n"},
 		{"a final line without a newline is read", "bob:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="},
+		{"a byte-order mark (Windows editors write one) is not part of the first name", "\ufeffbob:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\r\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
