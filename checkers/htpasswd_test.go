@@ -147,6 +147,7 @@ func TestHtpasswdLoadErrorsNameFileAndLine(t *testing.T) {
 		{"a control character in a user name is refused", "b\x1bob:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n", 1, "control character"},
 		// Hashes whose checks would take minutes (and make the dummy hash
 		// for unknown users hang start-up) are refused at once.
+		{"a failed crypt() result (htpasswd -5 -r 999 writes *0) is named as such", "bob:*0\n", 1, "failed crypt() result"},
 		{"a bcrypt cost above 17 is refused", "#\nbob:$2y$31$7/yZ7jaNcJf81TAiG6ix.OFGZNaWn9nNR5L5d5FCzYCI7TzAeQ.D2\n", 2, "bcrypt cost 31 is above 17"},
 		{"SHA-crypt rounds above ten million are refused", "bob:$6$rounds=999999999$TKvoPCl2L8TkPDVI$oYaIaHJt/qcj4vkZoNSfZ/bkc51Aekvhpbw.S4bUrHzKAG0a89wftxvXS8b0CE2Q1OLRrxJVV8LW4gMtQDwcd.\n", 1, "rounds 999999999 are above"},
 		{"PBKDF2 iterations above ten million are refused", "bob:$pbkdf2-sha256$4000000000$MDEyMzQ1Njc4OWFiY2RlZg$hRRjgXWkW8ResfIvBP99J/T4vkgEmMRV/0tJTOjR59I\n", 1, "iterations 4000000000 are above"},

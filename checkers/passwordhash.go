@@ -78,6 +78,8 @@ func parseHash(encoded string) (hashInfo, error) {
 			return hashInfo{}, fmt.Errorf("%w: malformed {SHA} hash", ErrUnsupportedHash)
 		}
 		return hashInfo{scheme: schemeSHA1, class: "{SHA}"}, nil
+	case encoded[0] == '*':
+		return hashInfo{}, fmt.Errorf("%w: a failed crypt() result, not a hash (htpasswd -2 or -5 with -r below 1000 writes one); create the entry again", ErrUnsupportedHash)
 	case isDESCrypt(encoded):
 		return hashInfo{scheme: schemeDESCrypt, class: "des"},
 			fmt.Errorf("%w: DES crypt (htpasswd -d) uses only the first 8 characters of a password and is not supported; re-create it with htpasswd -B", ErrUnsupportedHash)
