@@ -190,8 +190,22 @@ func TestRepeatedFailingPASVDoesNotExhaustFileDescriptors(t *testing.T) {
 	}
 }
 
-// epsv asks for a passive data port on a raw connection and dials it.
-func epsv(t *testing.T, f *fixture, c *textproto.Conn) *net.TCPConn {
+// rawLogin logs user in on a raw connection that says QUIT when the test
+// ends, so the server's transfer goroutine and its command loop are done
+// with the connection, in that order, before the fixture shuts down.
+func rawLogin(t *testing.T, f *fixture, user string) *textproto.Conn {
+	t.Helper()
+	c := f.raw()
+	cmd(t, c, "USER %s", user)
+	if code, _ := cmd(t, c, "PASS %s", testUsers[user]); code != 230 {
+		t.Fatalf("login as %s: %d", user, code)
+	}
+	t.Cleanup(func() { cmd(t, c, "QUIT") })
+	return c
+}
+
+// epsvPort asks for a passive data port on a raw connection.
+func epsvPort(t *testing.T, c *textproto.Conn) string {
 	t.Helper()
 	code, msg := cmd(t, c, "EPSV")
 	if code != 229 {
@@ -202,8 +216,14 @@ func epsv(t *testing.T, f *fixture, c *textproto.Conn) *net.TCPConn {
 	if open < 0 || end < open {
 		t.Fatalf("EPSV reply %q", msg)
 	}
+	return msg[open+4 : end]
+}
+
+// epsv asks for a passive data port on a raw connection and dials it.
+func epsv(t *testing.T, f *fixture, c *textproto.Conn) *net.TCPConn {
+	t.Helper()
 	host, _, _ := net.SplitHostPort(f.addr)
-	dc, err := net.DialTimeout("tcp", net.JoinHostPort(host, msg[open+4:end]), 5*time.Second)
+	dc, err := net.DialTimeout("tcp", net.JoinHostPort(host, epsvPort(t, c)), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,21 +249,9 @@ func TestAFailedUploadLeavesTheOldFile(t *testing.T) {
 			}
 		}
 	}
-	// login opens a raw session that says QUIT when the subtest ends, so
-	// the server's transfer goroutine and its command loop are done with
-	// the connection, in that order, before the fixture shuts down.
-	login := func(t *testing.T) *textproto.Conn {
-		c := f.raw()
-		cmd(t, c, "USER alice")
-		if code, _ := cmd(t, c, "PASS %s", testUsers["alice"]); code != 230 {
-			t.Fatalf("login: %d", code)
-		}
-		t.Cleanup(func() { cmd(t, c, "QUIT") })
-		return c
-	}
 
 	t.Run("a STOR without a data connection", func(t *testing.T) {
-		c := login(t)
+		c := rawLogin(t, f, "alice")
 		if code, msg := cmd(t, c, "STOR keep.txt"); code < 400 {
 			t.Fatalf("STOR without PASV: %d %q, want an error", code, msg)
 		}
@@ -251,7 +259,7 @@ func TestAFailedUploadLeavesTheOldFile(t *testing.T) {
 		unchanged(t)
 	})
 	t.Run("a STOR whose data connection is reset", func(t *testing.T) {
-		c := login(t)
+		c := rawLogin(t, f, "alice")
 		cmd(t, c, "TYPE I")
 		dc := epsv(t, f, c)
 		id, err := c.Cmd("STOR keep.txt")
@@ -322,11 +330,7 @@ func syncAfterTransfer(t *testing.T, c *ftp.ServerConn) {
 
 func TestSiteChmodWithBadArgumentsGets501(t *testing.T) {
 	f := newFixture(t, fixtureConfig{})
-	c := f.raw()
-	cmd(t, c, "USER alice")
-	if code, _ := cmd(t, c, "PASS %s", testUsers["alice"]); code != 230 {
-		t.Fatalf("login: %d", code)
-	}
+	c := rawLogin(t, f, "alice")
 	for _, line := range []string{"SITE CHMOD", "SITE CHMOD 777", "site chmod 644", "SITE CHMOD zzz hello.txt", "SITE CHMOD 99 hello.txt"} {
 		if code, msg := cmd(t, c, "%s", line); code != 501 || strings.Contains(msg, "runtime") {
 			t.Errorf("%s: %d %q, want 501", line, code, msg)
@@ -348,18 +352,9 @@ func TestADataConnectionToAnAddressNotServedIsRefused(t *testing.T) {
 	// address, and on Linux 127.0.0.2 reaches the same listener, standing
 	// in for an interface the server was not asked to serve.
 	f := newFixture(t, fixtureConfig{})
-	c := f.raw()
-	cmd(t, c, "USER alice")
-	if code, _ := cmd(t, c, "PASS %s", testUsers["alice"]); code != 230 {
-		t.Fatalf("login: %d", code)
-	}
-	t.Cleanup(func() { cmd(t, c, "QUIT") })
+	c := rawLogin(t, f, "alice")
 	cmd(t, c, "TYPE I")
-	code, msg := cmd(t, c, "EPSV")
-	if code != 229 {
-		t.Fatalf("EPSV: %d %q", code, msg)
-	}
-	port := msg[strings.Index(msg, "(|||")+4 : strings.LastIndex(msg, "|)")]
+	port := epsvPort(t, c)
 	other, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.2", port), 5*time.Second)
 	if err != nil {
 		t.Skipf("127.0.0.2 does not reach the loopback listener here: %v", err)
@@ -398,12 +393,7 @@ func TestADataConnectionToAnAddressNotServedIsRefused(t *testing.T) {
 
 func TestUSERAfterALoginEndsIt(t *testing.T) {
 	f := newFixture(t, fixtureConfig{})
-	c := f.raw()
-	cmd(t, c, "USER alice")
-	if code, _ := cmd(t, c, "PASS %s", testUsers["alice"]); code != 230 {
-		t.Fatalf("login: %d", code)
-	}
-	t.Cleanup(func() { cmd(t, c, "QUIT") })
+	c := rawLogin(t, f, "alice")
 	if code, _ := cmd(t, c, "USER bob"); code != 331 {
 		t.Fatalf("USER bob: %d, want 331", code)
 	}
