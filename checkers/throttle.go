@@ -151,7 +151,7 @@ func (t *Throttle) RequestAvatarID(ctx context.Context, creds cred.Credentials, 
 	if !ok {
 		return t.inner.RequestAvatarID(ctx, creds, mind)
 	}
-	keys := t.keys(named.Username(), mind.RemoteAddr.Addr())
+	keys, nUser := t.keys(named.Username(), mind.RemoteAddr.Addr())
 	if len(keys) == 0 {
 		return t.inner.RequestAvatarID(ctx, creds, mind)
 	}
@@ -166,14 +166,22 @@ func (t *Throttle) RequestAvatarID(ctx context.Context, creds cred.Credentials, 
 	// Book-keeping must happen even if the client has gone away.
 	bg := context.WithoutCancel(ctx)
 	switch {
-	case err == nil:
-		// This attempt is given back, and nothing more: not the name's
-		// earlier failures, which may be someone else's guesses, nor the
-		// address's, which may be guesses at other names. So an
-		// acceptance that will not log in after all (cred.Inconclusive: a
-		// right Digest response on an expired nonce, maybe a captured one
-		// replayed) has nothing to gain here either.
+	case err == nil && isInconclusive(creds):
+		// Accepted, yet the login will not go through (a right Digest
+		// response on an expired nonce, maybe a captured one replayed):
+		// the attempt is given back, as for an internal error, and the
+		// user name's backoff stays.
 		if err := t.store.Forgive(bg, keys, t.now()); err != nil {
+			return cred.AvatarID{}, fmt.Errorf("checkers: throttle store: %w", err)
+		}
+		return id, nil
+	case err == nil:
+		// This attempt is given back and the user name's backoff ended,
+		// and nothing more: the name's earlier failures, which may be
+		// someone else's guesses, still count towards its lockout, and
+		// the address's, which may be guesses at other names, keep
+		// their backoff.
+		if err := t.store.Succeed(bg, keys[:nUser], keys[nUser:], t.now()); err != nil {
 			return cred.AvatarID{}, fmt.Errorf("checkers: throttle store: %w", err)
 		}
 		return id, nil
@@ -218,16 +226,25 @@ func (t *Throttle) now() time.Time {
 }
 
 // keys returns the counters an attempt is charged to: the user name's first
-// (when counted), then the address's (when counted and known).
-func (t *Throttle) keys(username string, addr netip.Addr) []ThrottleKey {
-	keys := make([]ThrottleKey, 0, 2)
+// (when counted; nUser is 1 then), then the address's (when counted and
+// known).
+func (t *Throttle) keys(username string, addr netip.Addr) (keys []ThrottleKey, nUser int) {
+	keys = make([]ThrottleKey, 0, 2)
 	if t.user != nil {
 		keys = append(keys, ThrottleKey{Key: userThrottleKey(username), Rule: *t.user})
+		nUser = 1
 	}
 	if t.addr != nil && addr.IsValid() {
 		keys = append(keys, ThrottleKey{Key: addrThrottleKey(addr, t.ipv6Bits), Rule: *t.addr})
 	}
-	return keys
+	return keys, nUser
+}
+
+// isInconclusive reports whether an accepted creds will not log in after
+// all (see cred.Inconclusive).
+func isInconclusive(creds cred.Credentials) bool {
+	ic, ok := creds.(cred.Inconclusive)
+	return ok && ic.Inconclusive()
 }
 
 // userThrottleKey names a user's counter. Long names are hashed, so a

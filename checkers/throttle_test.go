@@ -213,6 +213,36 @@ func TestThrottleCountsPerAddress(t *testing.T) {
 	}
 }
 
+// A success ends the user name's backoff (its count stays): a guesser's
+// few tries elsewhere must not keep the user, who logs in every second as
+// a browser resending Basic credentials does, waiting.
+func TestThrottleSuccessEndsTheBackoffButNotTheCount(t *testing.T) {
+	policy := checkers.ThrottlePolicy{MaxUserFailures: 6, MaxAddrFailures: -1, BaseDelay: time.Second, LockoutDuration: 15 * time.Minute, Window: time.Hour}
+	const home, guesser = "192.0.2.1:1000", "198.51.100.7:1"
+	steps := []attempt{
+		{"alice", "x", guesser, 0, "refused", true},
+		{"alice", "x", guesser, time.Minute, "refused", true},
+		{"alice", "x", guesser, time.Minute, "refused", true},
+		{"alice", "x", guesser, time.Minute, "refused", true},
+	}
+	// The last failure's backoff (8 s) is waited out once; after that
+	// every second's login gets in.
+	steps = append(steps, attempt{"alice", "right", home, 8 * time.Second, "ok", true})
+	for range 5 {
+		steps = append(steps, attempt{"alice", "right", home, time.Second, "ok", true})
+	}
+	// The four failures still count: two more within the window lock the
+	// name out.
+	steps = append(steps,
+		attempt{"alice", "x", guesser, time.Minute, "refused", true},
+		attempt{"alice", "x", guesser, time.Minute, "refused", true},
+		attempt{"alice", "right", home, time.Second, "throttled", false},
+	)
+	clock := newDecoClock()
+	inner := newCountingChecker(map[string]string{"alice": "right"})
+	runAttempts(t, newDecoThrottle(inner, policy, clock), inner, clock, steps)
+}
+
 func TestThrottleBacksOffExponentially(t *testing.T) {
 	clock := newDecoClock()
 	inner := newCountingChecker(map[string]string{"alice": "right"})
@@ -292,6 +322,9 @@ func (brokenStore) Forgive(context.Context, []checkers.ThrottleKey, time.Time) e
 	return errStoreDown
 }
 func (brokenStore) Reset(context.Context, []string) error { return errStoreDown }
+func (brokenStore) Succeed(context.Context, []checkers.ThrottleKey, []checkers.ThrottleKey, time.Time) error {
+	return errStoreDown
+}
 
 func TestThrottleFailsClosedWhenItsStoreFails(t *testing.T) {
 	inner := newCountingChecker(map[string]string{"alice": "right"})

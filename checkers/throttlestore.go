@@ -3,6 +3,7 @@ package checkers
 import (
 	"context"
 	"hash/maphash"
+	"slices"
 	"sync"
 	"time"
 )
@@ -60,6 +61,13 @@ type ThrottleStore interface {
 	Forgive(ctx context.Context, keys []ThrottleKey, now time.Time) error
 	// Reset forgets the keys: their counts and blocks.
 	Reset(ctx context.Context, keys []string) error
+	// Succeed records a successful attempt: it takes back one attempt from
+	// every key in unblock and forgive, as Forgive does, and ends the block
+	// of each key in unblock whose count is then below Rule.MaxFailures
+	// instead of cutting it to the backoff: a user who got in is not kept
+	// waiting by a backoff from earlier failures, whose count stays.
+	// Atomic over all the keys, in one call.
+	Succeed(ctx context.Context, unblock, forgive []ThrottleKey, now time.Time) error
 }
 
 // DefaultThrottleMaxKeys bounds a MemoryThrottleStore made by
@@ -155,6 +163,22 @@ func (s *MemoryThrottleStore) Attempt(ctx context.Context, keys []ThrottleKey, n
 func (s *MemoryThrottleStore) Forgive(ctx context.Context, keys []ThrottleKey, now time.Time) error {
 	unlock := s.lock(keys)
 	defer unlock()
+	s.forgiveLocked(keys, now, false)
+	return nil
+}
+
+// Succeed implements ThrottleStore.
+func (s *MemoryThrottleStore) Succeed(ctx context.Context, unblock, forgive []ThrottleKey, now time.Time) error {
+	unlock := s.lock(append(slices.Clip(unblock), forgive...))
+	defer unlock()
+	s.forgiveLocked(unblock, now, true)
+	s.forgiveLocked(forgive, now, false)
+	return nil
+}
+
+// forgiveLocked is Forgive with the keys' shards locked; with lift, a
+// block below the lockout is ended rather than cut to the new backoff.
+func (s *MemoryThrottleStore) forgiveLocked(keys []ThrottleKey, now time.Time, lift bool) {
 	for _, k := range keys {
 		e := s.shard(k.Key).entries[k.Key]
 		if e == nil || e.count == 0 {
@@ -163,7 +187,7 @@ func (s *MemoryThrottleStore) Forgive(ctx context.Context, keys []ThrottleKey, n
 		e.count--
 		if e.count < k.Rule.MaxFailures {
 			until := time.Time{}
-			if k.Rule.BaseDelay > 0 && e.count > 0 {
+			if k.Rule.BaseDelay > 0 && e.count > 0 && !lift {
 				until = now.Add(k.Rule.block(e.count))
 			}
 			if until.Before(e.blocked) {
@@ -171,7 +195,6 @@ func (s *MemoryThrottleStore) Forgive(ctx context.Context, keys []ThrottleKey, n
 			}
 		}
 	}
-	return nil
 }
 
 // Reset implements ThrottleStore.

@@ -65,8 +65,8 @@ type Anonymous interface {
 // that is right but was made for an expired nonce (the client must repeat
 // it on a fresh one, and may be an attacker replaying a captured request),
 // or one whose nonce-count could not be recorded. Decorators that act on a
-// checker's success (one that remembered successes, say) should count such
-// an acceptance as neither a success nor a failure.
+// checker's success, like checkers.Throttle ending a user's backoff, count
+// such an acceptance as neither a success nor a failure.
 type Inconclusive interface {
 	Inconclusive() bool
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -92,8 +93,10 @@ return 0
 
 // forgiveFunc takes one attempt back from key k, whose rule's arguments
 // start at ARGV[o] (as attemptScript's), if it exists.
+// With lift, a block left below the lockout is ended, not cut to the
+// backoff of the new count (Succeed's unblock keys).
 const forgiveFunc = `
-local function forgive(k, o, now)
+local function forgive(k, o, now, lift)
   local maxf, lock, base = tonumber(ARGV[o]), tonumber(ARGV[o + 2]), tonumber(ARGV[o + 3])
   local v = redis.call('HMGET', k, 'c', 'b')
   local c = tonumber(v[1] or '0')
@@ -102,7 +105,7 @@ local function forgive(k, o, now)
     local b = tonumber(v[2] or '0')
     if c < maxf then
       local u = 0
-      if base > 0 and c > 0 then u = now + block(c, maxf, lock, base) end
+      if base > 0 and c > 0 and not lift then u = now + block(c, maxf, lock, base) end
       if u < b then b = u end
     end
     -- HSET keeps the key's expiry, which still covers the window and the
@@ -117,7 +120,19 @@ end
 var forgiveScript = redis.NewScript(blockFunc + forgiveFunc + `
 local now = tonumber(ARGV[1])
 for i, k in ipairs(KEYS) do
-  forgive(k, 2 + (i - 1) * 4, now)
+  forgive(k, 2 + (i - 1) * 4, now, false)
+end
+return 0
+`)
+
+// succeedScript: as forgiveScript's arguments, with ARGV[2] the number of
+// keys, first in KEYS, whose backoff block is ended too; the others' rules
+// follow from ARGV[3].
+var succeedScript = redis.NewScript(blockFunc + forgiveFunc + `
+local now = tonumber(ARGV[1])
+local n = tonumber(ARGV[2])
+for i, k in ipairs(KEYS) do
+  forgive(k, 3 + (i - 1) * 4, now, i <= n)
 end
 return 0
 `)
@@ -171,6 +186,20 @@ func (s *ThrottleStore) Reset(ctx context.Context, keys []string) error {
 		names[i] = s.prefix + k
 	}
 	if err := resetScript.Run(ctx, s.rdb, names).Err(); err != nil {
+		return fmt.Errorf("redisstore: throttle store: %w", err)
+	}
+	return nil
+}
+
+// Succeed implements checkers.ThrottleStore, in one round trip.
+func (s *ThrottleStore) Succeed(ctx context.Context, unblock, forgive []checkers.ThrottleKey, now time.Time) error {
+	all := append(slices.Clip(unblock), forgive...)
+	if len(all) == 0 {
+		return nil
+	}
+	args := s.args(all, now)
+	args = append(args[:1], append([]any{len(unblock)}, args[1:]...)...)
+	if err := succeedScript.Run(ctx, s.rdb, s.names(all), args...).Err(); err != nil {
 		return fmt.Errorf("redisstore: throttle store: %w", err)
 	}
 	return nil

@@ -103,6 +103,14 @@ func TestThrottleStoreMatchesMemoryStore(t *testing.T) {
 			{0, "attempt", keys(userA), 0},
 			{0, "attempt", keys(userA), 5 * time.Minute},
 		}},
+		{"a success takes an attempt back from each key and ends the first key's backoff", []throttleOp{
+			{0, "attempt", keys(userB, addr1), 0},
+			{0, "attempt", keys(userB, addr1), time.Second},
+			{time.Second, "attempt", keys(userB, addr1), 0},
+			{0, "succeed", keys(userB, addr1), 0},
+			{0, "attempt", keys(userB), 0},
+			{0, "attempt", keys(addr1), 0},
+		}},
 		{"a reset forgets counts and lockouts", []throttleOp{
 			{0, "attempt", keys(userA), 0},
 			{0, "attempt", keys(userA), 0},
@@ -130,6 +138,9 @@ func TestThrottleStoreMatchesMemoryStore(t *testing.T) {
 					gotRed, errRed = red.Attempt(ctx, op.keys, now)
 				case "forgive":
 					errMem, errRed = mem.Forgive(ctx, op.keys, now), red.Forgive(ctx, op.keys, now)
+				case "succeed": // unblock the first key, forgive the rest
+					errMem = mem.Succeed(ctx, op.keys[:1], op.keys[1:], now)
+					errRed = red.Succeed(ctx, op.keys[:1], op.keys[1:], now)
 				case "reset":
 					var names []string
 					for _, k := range op.keys {
