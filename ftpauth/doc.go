@@ -28,11 +28,11 @@
 // Transfers use passive mode (PASV/EPSV) only: active mode (PORT) invites
 // bounce attacks and is refused. When the server listens on one address,
 // data connections that reach another are refused (ftpserverlib listens
-// for them on every address). An upload that replaces a file (STOR) is
-// written beside it, as ".upload-" and random hex, and takes its place,
-// keeping its mode, only when the transfer ends well: a failed or aborted
-// STOR leaves the old file as it was (a cut connection without ABOR looks
-// like a finished one to any FTP server). Shutdown lets transfers in flight finish,
+// for them on every address). An upload that replaces a file (STOR)
+// truncates it only when its first bytes arrive: a STOR whose data
+// connection never comes, or that fails before any data, leaves the old
+// file as it was. Files are written in place (links, owner and mode stay),
+// so one cut off midway holds what arrived. Shutdown lets transfers in flight finish,
 // then ends each session with a 421 reply; Server.Shutdown does that and
 // ftpserverlib's Stop. A Driver handed to ftpserverlib directly needs both
 // calls: FtpServer.Stop, then Driver.Shutdown.

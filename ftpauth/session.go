@@ -1,11 +1,8 @@
 package ftpauth
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"os"
-	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -142,68 +139,101 @@ const uploadPerm os.FileMode = 0o644
 
 // OpenFile opens a file for a download or an upload. An upload that
 // replaces a file (STOR without REST, which ftpserverlib opens with
-// O_TRUNC before the data connection exists) goes to a new file beside it
-// that replaces it only once the transfer has ended well: a STOR whose data
-// connection never comes, or that is aborted or cut off, leaves the old
-// file as it was.
+// O_TRUNC before the data connection exists) truncates it only when its
+// first bytes arrive, or when it ends well having sent none: a STOR whose
+// data connection never comes, or that fails before any data, leaves the
+// old file as it was (and removes a file it created). The file is written
+// in place, so links, owner and mode stay; one cut off midway holds what
+// arrived, as with any FTP server that writes in place.
 func (f sessionFs) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
 	perm &= uploadPerm
 	if flag&os.O_TRUNC != 0 && flag&(os.O_WRONLY|os.O_RDWR) != 0 && flag&os.O_APPEND == 0 {
-		return f.open(name, func() (afero.File, error) { return f.replace(name, flag, perm) })
+		return f.open(name, func() (afero.File, error) {
+			_, statErr := f.Fs.Stat(name)
+			file, err := f.Fs.OpenFile(name, flag&^os.O_TRUNC, perm)
+			if err != nil {
+				return nil, err
+			}
+			return &lazyTruncFile{File: file, fs: f.Fs, name: name, created: errors.Is(statErr, os.ErrNotExist)}, nil
+		})
 	}
 	return f.open(name, func() (afero.File, error) { return f.Fs.OpenFile(name, flag, perm) })
 }
 
-// replace opens an upload that will replace name (see OpenFile). It
-// refuses what opening name itself would (a directory, a file the server
-// may not write, a read-only tree) before anything is written. A file
-// replaced keeps its mode.
-func (f sessionFs) replace(name string, flag int, perm os.FileMode) (afero.File, error) {
-	if fi, err := f.Fs.Stat(name); err == nil {
-		old, err := f.Fs.OpenFile(name, os.O_WRONLY, 0) // no O_TRUNC: a check only
-		if err != nil {
-			return nil, err
-		}
-		old.Close()
-		perm = fi.Mode().Perm()
-	}
-	var random [8]byte
-	rand.Read(random[:])
-	tmp := path.Join(path.Dir(name), ".upload-"+hex.EncodeToString(random[:]))
-	file, err := f.Fs.OpenFile(tmp, (flag&^os.O_TRUNC)|os.O_CREATE|os.O_EXCL, perm)
-	if err != nil {
-		return nil, err
-	}
-	return &replacingFile{File: file, fs: f.Fs, tmp: tmp, name: name}, nil
-}
-
-// replacingFile is an upload written beside the file it replaces (see
-// OpenFile).
-type replacingFile struct {
+// lazyTruncFile is an upload that replaces a file: opened without O_TRUNC,
+// it truncates on its first write (see OpenFile).
+type lazyTruncFile struct {
 	afero.File
 	fs        afero.Fs
-	tmp, name string
+	name      string
+	created   bool // the open created the file
+	truncated bool
 	failed    bool
 }
 
-// TransferError tells the file that the transfer did not end well
-// (ftpserverlib calls it before Close): the upload is then dropped.
-func (f *replacingFile) TransferError(error) { f.failed = true }
-
-// Name is the name of the file replaced.
-func (f *replacingFile) Name() string { return f.name }
-
-// Close puts the upload in place of the file it replaces, or drops it if
-// the transfer failed.
-func (f *replacingFile) Close() error {
-	err := f.File.Close()
-	if err == nil && !f.failed {
-		if err = f.fs.Rename(f.tmp, f.name); err == nil {
-			return nil
-		}
+func (f *lazyTruncFile) truncate() error {
+	if f.truncated {
+		return nil
 	}
-	f.fs.Remove(f.tmp)
-	return clientPathError(f.name, err)
+	if err := f.File.Truncate(0); err != nil {
+		return err
+	}
+	f.truncated = true
+	return nil
+}
+
+// Write truncates the file first, the first time.
+func (f *lazyTruncFile) Write(p []byte) (int, error) {
+	if err := f.truncate(); err != nil {
+		return 0, err
+	}
+	return f.File.Write(p)
+}
+
+// WriteString truncates the file first, the first time.
+func (f *lazyTruncFile) WriteString(s string) (int, error) {
+	if err := f.truncate(); err != nil {
+		return 0, err
+	}
+	return f.File.WriteString(s)
+}
+
+// WriteAt truncates the file first, the first time.
+func (f *lazyTruncFile) WriteAt(p []byte, off int64) (int, error) {
+	if err := f.truncate(); err != nil {
+		return 0, err
+	}
+	return f.File.WriteAt(p, off)
+}
+
+// Truncate truncates the file to size, which counts as its truncation.
+func (f *lazyTruncFile) Truncate(size int64) error {
+	if err := f.File.Truncate(size); err != nil {
+		return err
+	}
+	f.truncated = true
+	return nil
+}
+
+// TransferError tells the file that the transfer did not end well
+// (ftpserverlib calls it before Close).
+func (f *lazyTruncFile) TransferError(error) { f.failed = true }
+
+// Close truncates an upload that ended well without data (an empty file
+// replaces the old one), and removes a file that this open created for an
+// upload that failed before any data.
+func (f *lazyTruncFile) Close() error {
+	var err error
+	if !f.truncated && !f.failed {
+		err = f.truncate()
+	}
+	if cerr := f.File.Close(); err == nil {
+		err = cerr
+	}
+	if f.failed && f.created && !f.truncated {
+		_ = f.fs.Remove(f.name)
+	}
+	return err
 }
 
 // Create creates or truncates a file for writing.

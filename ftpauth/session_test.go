@@ -242,27 +242,14 @@ func TestAFailedUploadLeavesTheOldFile(t *testing.T) {
 		if b, err := os.ReadFile(target); err != nil || string(b) != old {
 			t.Errorf("keep.txt is now %q, %v; want %q", b, err, old)
 		}
-		entries, _ := os.ReadDir(f.dir)
-		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), ".upload-") {
-				t.Errorf("an upload's file was left behind: %s", e.Name())
-			}
-		}
 	}
-
-	t.Run("a STOR without a data connection", func(t *testing.T) {
-		c := rawLogin(t, f, "alice")
-		if code, msg := cmd(t, c, "STOR keep.txt"); code < 400 {
-			t.Fatalf("STOR without PASV: %d %q, want an error", code, msg)
-		}
-		cmd(t, c, "NOOP") // answered once the STOR's goroutine has closed the file
-		unchanged(t)
-	})
-	t.Run("a STOR whose data connection is reset", func(t *testing.T) {
+	// stor starts a STOR of name on a passive data connection, hands the
+	// connection to use, and returns the final reply's code.
+	stor := func(t *testing.T, name string, use func(dc *net.TCPConn)) int {
 		c := rawLogin(t, f, "alice")
 		cmd(t, c, "TYPE I")
 		dc := epsv(t, f, c)
-		id, err := c.Cmd("STOR keep.txt")
+		id, err := c.Cmd("STOR %s", name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -270,35 +257,76 @@ func TestAFailedUploadLeavesTheOldFile(t *testing.T) {
 		if code, msg, err := c.ReadResponse(0); code != 150 && code != 125 {
 			t.Fatalf("STOR: %d %q %v", code, msg, err)
 		}
-		dc.Write([]byte("half of a new"))
-		time.Sleep(50 * time.Millisecond) // let the server write it
-		dc.SetLinger(0)                   // close with RST: a cut connection
-		dc.Close()
-		code, msg, _ := c.ReadResponse(0)
+		use(dc)
+		code, _, _ := c.ReadResponse(0)
 		c.EndResponse(id)
-		if code < 400 {
-			t.Errorf("after the reset: %d %q, want an error", code, msg)
+		cmd(t, c, "NOOP") // answered once the STOR's goroutine has closed the file
+		return code
+	}
+	reset := func(dc *net.TCPConn) {
+		dc.SetLinger(0) // close with RST: a cut connection
+		dc.Close()
+	}
+
+	t.Run("a STOR without a data connection", func(t *testing.T) {
+		c := rawLogin(t, f, "alice")
+		if code, msg := cmd(t, c, "STOR keep.txt"); code < 400 {
+			t.Fatalf("STOR without PASV: %d %q, want an error", code, msg)
 		}
 		cmd(t, c, "NOOP")
 		unchanged(t)
 	})
-	t.Run("a STOR that ends well replaces the file and keeps its mode", func(t *testing.T) {
+	t.Run("a STOR whose data connection is reset before any data", func(t *testing.T) {
+		if code := stor(t, "keep.txt", reset); code < 400 {
+			t.Errorf("after the reset: %d, want an error", code)
+		}
+		unchanged(t)
+	})
+	t.Run("a failed STOR of a new name leaves no file", func(t *testing.T) {
+		stor(t, "new.txt", reset)
+		if _, err := os.Stat(filepath.Join(f.dir, "new.txt")); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("new.txt: %v, want no file", err)
+		}
+	})
+	t.Run("a STOR cut off midway holds what arrived", func(t *testing.T) {
+		stor(t, "keep.txt", func(dc *net.TCPConn) {
+			dc.Write([]byte("half of a new"))
+			time.Sleep(50 * time.Millisecond) // let the server write it
+			reset(dc)
+		})
+		if b, _ := os.ReadFile(target); string(b) != "half of a new" {
+			t.Errorf("keep.txt is %q, want what arrived", b)
+		}
+		os.WriteFile(target, []byte(old), 0o600)
+	})
+	t.Run("a STOR that ends well replaces the file in place", func(t *testing.T) {
+		link := filepath.Join(f.dir, "link.txt")
+		if err := os.Link(target, link); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(link)
 		cl := f.login("alice", testUsers["alice"])
 		if err := cl.Stor("keep.txt", strings.NewReader("new\n")); err != nil {
 			t.Fatal(err)
 		}
 		syncAfterTransfer(t, cl)
-		if b, err := os.ReadFile(target); err != nil || string(b) != "new\n" {
-			t.Errorf("keep.txt is %q, %v; want the upload", b, err)
+		for _, name := range []string{target, link} { // a hard link sees the new content too
+			if b, err := os.ReadFile(name); err != nil || string(b) != "new\n" {
+				t.Errorf("%s is %q, %v; want the upload", filepath.Base(name), b, err)
+			}
 		}
 		if fi, err := os.Stat(target); err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("keep.txt: %v, %v; want mode 0600 as before", fi.Mode(), err)
 		}
-		entries, _ := os.ReadDir(f.dir)
-		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), ".upload-") {
-				t.Errorf("an upload's file was left behind: %s", e.Name())
-			}
+	})
+	t.Run("an empty STOR that ends well empties the file", func(t *testing.T) {
+		cl := f.login("alice", testUsers["alice"])
+		if err := cl.Stor("keep.txt", strings.NewReader("")); err != nil {
+			t.Fatal(err)
+		}
+		syncAfterTransfer(t, cl)
+		if b, err := os.ReadFile(target); err != nil || len(b) != 0 {
+			t.Errorf("keep.txt is %q, %v; want it empty", b, err)
 		}
 	})
 	t.Run("a STOR onto a directory is refused and changes nothing", func(t *testing.T) {
