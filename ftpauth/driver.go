@@ -317,7 +317,7 @@ func (d *Driver) WrapPassiveListener(l net.Listener) (net.Listener, error) {
 		return nil, errShuttingDown
 	}
 	d.seq++
-	pl := &passiveListener{Listener: l, d: d, seq: d.seq, only: d.servedAddr()}
+	pl := &passiveListener{Listener: l, d: d, seq: d.seq, only: d.servedAddrs()}
 	d.pending[pl] = struct{}{}
 	var oldest *passiveListener
 	if len(d.pending) > 2*d.opts.MaxConnections {
@@ -335,22 +335,26 @@ func (d *Driver) WrapPassiveListener(l net.Listener) (net.Listener, error) {
 	return pl, nil
 }
 
-// servedAddr returns the IP address the control listener is bound to, or
-// the zero Addr if it listens on every address (or is not known).
-// ftpserverlib opens passive data listeners on every address, so data
-// connections that reach another address are refused (see
-// passiveListener.Accept).
-func (d *Driver) servedAddr() netip.Addr {
+// servedAddrs returns the IP address the control listener is bound to and
+// Options.PublicHost's, or none if the listener takes every address (or
+// is not known). ftpserverlib opens passive data listeners on every
+// address, so data connections that reach another address are refused
+// (see passiveListener.Accept).
+func (d *Driver) servedAddrs() []netip.Addr {
 	d.lmu.Lock()
 	defer d.lmu.Unlock()
 	if d.listener == nil {
-		return netip.Addr{}
+		return nil
 	}
 	ip := addrPort(d.listener.Addr()).Addr()
-	if ip.IsUnspecified() {
-		return netip.Addr{}
+	if !ip.IsValid() || ip.IsUnspecified() {
+		return nil
 	}
-	return ip
+	served := []netip.Addr{ip}
+	if pub, err := netip.ParseAddr(d.opts.PublicHost); err == nil {
+		served = append(served, pub.Unmap())
+	}
+	return served
 }
 
 // transferBegin counts a new in-flight transfer, or refuses it when

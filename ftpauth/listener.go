@@ -1,10 +1,12 @@
 package ftpauth
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 )
@@ -125,11 +127,11 @@ type passiveListener struct {
 	net.Listener
 	d   *Driver
 	seq uint64 // order of creation (see WrapPassiveListener)
-	// only is the address the server serves (its control listener's),
-	// if it serves one: ftpserverlib listens for data on every address,
-	// so a server bound to 127.0.0.1 would take data connections from
-	// other hosts.
-	only netip.Addr
+	// only are the addresses the server serves (its control listener's
+	// and Options.PublicHost), if it serves particular ones:
+	// ftpserverlib listens for data on every address, so a server bound
+	// to 127.0.0.1 would take data connections from other hosts.
+	only []netip.Addr
 }
 
 // Accept accepts the data connection, unless Shutdown closed the listener.
@@ -145,11 +147,11 @@ func (l *passiveListener) Accept() (net.Conn, error) {
 			l.d.passiveDone(l)
 			return nil, err
 		}
-		if !l.only.IsValid() || addrPort(c.LocalAddr()).Addr() == l.only {
+		if len(l.only) == 0 || slices.Contains(l.only, addrPort(c.LocalAddr()).Addr()) {
 			break
 		}
 		l.d.log.Warn("ftp data connection refused: it reached an address the server does not serve",
-			"remote", c.RemoteAddr().String(), "local", c.LocalAddr().String(), "served", l.only.String())
+			"remote", c.RemoteAddr().String(), "local", c.LocalAddr().String(), "served", fmt.Sprint(l.only))
 		_ = c.Close()
 	}
 	if !l.d.passiveAccepted(l) {

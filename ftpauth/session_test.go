@@ -444,3 +444,32 @@ func TestUSERAfterALoginEndsIt(t *testing.T) {
 		t.Errorf("MKD after bob's login: %d %q", code, msg)
 	}
 }
+
+// Options.PublicHost is served too: a NAT or proxy setup may send data
+// connections to it while the control connection reaches the bound
+// address (127.0.0.2 stands in for it here).
+func TestADataConnectionToThePublicHostIsServed(t *testing.T) {
+	f := newFixture(t, fixtureConfig{opts: Options{PublicHost: "127.0.0.2"}})
+	c := rawLogin(t, f, "alice")
+	cmd(t, c, "TYPE I")
+	dc, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.2", epsvPort(t, c)), 5*time.Second)
+	if err != nil {
+		t.Skipf("127.0.0.2 does not reach the loopback listener here: %v", err)
+	}
+	defer dc.Close()
+	id, err := c.Cmd("RETR hello.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.StartResponse(id)
+	defer c.EndResponse(id)
+	dc.SetDeadline(time.Now().Add(5 * time.Second))
+	if got, _ := io.ReadAll(dc); string(got) != "hello, world\n" {
+		t.Errorf("the data connection to the public host got %q, want the file", got)
+	}
+	for _, want := range []int{150, 226} {
+		if code, msg, err := c.ReadResponse(0); code != want {
+			t.Errorf("RETR: %d %q %v, want %d", code, msg, err, want)
+		}
+	}
+}
