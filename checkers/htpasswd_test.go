@@ -383,6 +383,34 @@ func TestHtpasswdReloads(t *testing.T) {
 			t.Fatalf("the rewritten file was not read: %v", err)
 		}
 	})
+	t.Run("an explicit Reload takes a file just emptied as it is", func(t *testing.T) {
+		os.WriteFile(path, []byte("only:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n"), 0o600)
+		if err := login("only", "password"); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Truncate(path, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Reload(); err != nil || h.Len() != 0 {
+			t.Fatalf("Reload = %v, Len = %d; want the empty file in use", err, h.Len())
+		}
+	})
+	t.Run("a file emptied with a time in the future is taken as it is", func(t *testing.T) {
+		os.WriteFile(path, []byte("only:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n"), 0o600)
+		if err := login("only", "password"); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Truncate(path, 0); err != nil {
+			t.Fatal(err)
+		}
+		future := time.Now().Add(time.Hour) // a skewed clock, or NFS
+		if err := os.Chtimes(path, future, future); err != nil {
+			t.Fatal(err)
+		}
+		if err := login("only", "password"); !errors.Is(err, cred.ErrUnauthorizedLogin) {
+			t.Fatalf("a user of the emptied file still logs in: %v", err)
+		}
+	})
 	t.Run("a file left empty is taken as it is", func(t *testing.T) {
 		if err := os.Truncate(path, 0); err != nil {
 			t.Fatal(err)

@@ -83,7 +83,7 @@ func newWatchedFile[T any](path, kind string, parse func(data []byte, initial bo
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if err := w.loadLocked(true); err != nil {
+	if err := w.loadLocked(true, false); err != nil {
 		return nil, err
 	}
 	w.next.Store(time.Now().Add(w.cfg.interval).UnixNano())
@@ -114,20 +114,22 @@ func (w *watchedFile[T]) checkLocked() {
 	if stampOf(fi) == w.stamp {
 		return
 	}
-	w.loadLocked(false)
+	w.loadLocked(false, true)
 }
 
 // reload reads and parses the file now, changed or not.
 func (w *watchedFile[T]) reload() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.loadLocked(false)
+	return w.loadLocked(false, false)
 }
 
 // loadLocked reads and parses the file; on success it replaces the
-// contents, otherwise it logs (after construction) and keeps them.
-func (w *watchedFile[T]) loadLocked(initial bool) error {
-	t, st, err := w.read(initial)
+// contents, otherwise it logs (after construction) and keeps them. With
+// grace, a file just emptied is taken for one being written (see
+// emptyFileGrace); an explicit Reload takes the file as it is.
+func (w *watchedFile[T]) loadLocked(initial, grace bool) error {
+	t, st, err := w.read(initial, grace)
 	if !st.modTime.IsZero() {
 		w.stamp = st // a broken version is not retried until it changes
 	}
@@ -145,7 +147,7 @@ func (w *watchedFile[T]) loadLocked(initial bool) error {
 	return nil
 }
 
-func (w *watchedFile[T]) read(initial bool) (*T, fileStamp, error) {
+func (w *watchedFile[T]) read(initial, grace bool) (*T, fileStamp, error) {
 	f, err := os.Open(w.path)
 	if err != nil {
 		return nil, fileStamp{}, fmt.Errorf("checkers: %s: %w", w.kind, err)
@@ -172,7 +174,7 @@ func (w *watchedFile[T]) read(initial bool) (*T, fileStamp, error) {
 		// Empty and just changed: truncated, and most likely about to
 		// be written. Look again at the next use; the stamp is not
 		// kept, so that check reads it again even if it has not changed.
-		if len(data) == 0 && time.Since(fi.ModTime()) < emptyFileGrace {
+		if age := time.Since(fi.ModTime()); grace && len(data) == 0 && age >= 0 && age < emptyFileGrace {
 			w.next.Store(0)
 			return nil, fileStamp{}, errChanging
 		}
@@ -181,7 +183,8 @@ func (w *watchedFile[T]) read(initial bool) (*T, fileStamp, error) {
 	return t, stampOf(fi), err
 }
 
-// emptyFileGrace is how long an empty file may still be being written.
+// emptyFileGrace is how long an empty file may still be being written
+// (one changed in the future, by its clock, is not).
 const emptyFileGrace = 2 * time.Second
 
 // errChanging reports a file that changed while it was read.
