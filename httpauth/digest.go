@@ -45,8 +45,9 @@ type DigestOptions struct {
 	// it accept each other's nonces, so they must share Store too (a
 	// redisstore one, say): with a store of its own, each server would
 	// accept a request already used on another. NewDigest therefore
-	// refuses a Key without a Store. At least 32 bytes (see NewSecretKey);
-	// default a random key, new with each process.
+	// refuses a Key without a Store. At least 32 bytes (see NewSecretKey;
+	// an empty one, as from an unset environment variable, is refused);
+	// the zero SecretKey means a random key, new with each process.
 	Key SecretKey
 	// Store remembers nonce-counts against replay. Default (only without
 	// Key): a MemoryNonceStore with Window = NonceLifetime.
@@ -156,7 +157,7 @@ func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
 		opts.MaxBodyBytes = 1 << 20
 	}
 	switch {
-	case opts.Key.Len() == 0:
+	case opts.Key.b == nil: // not given; NewSecretKey of nothing is given, and too short
 		random := make([]byte, 32)
 		rand.Read(random)
 		opts.Key = SecretKey{b: &random}
@@ -665,7 +666,9 @@ func (d *Digest) hashBody(r *http.Request, alg *digestAlgorithm) (string, error)
 // uriMatches reports whether the uri directive names the request-target:
 // the same text, or the same path and query, where an absolute uri (as
 // some clients and proxies send) must also name http or https and the
-// request's host and port (RFC 7616 section 3.4.6).
+// request's host and port (RFC 7616 section 3.4.6). The scheme itself is
+// not compared with the connection's: a proxy in front may have ended TLS,
+// and the host, path and query name the resource either way.
 func uriMatches(uri string, r *http.Request) bool {
 	if uri == r.RequestURI {
 		return true
@@ -730,7 +733,8 @@ func decodeExtValue(v string) (string, bool) {
 // by the check itself, so the checker and any throttle around it saw a
 // failed login, not a success. An expired nonce or a failed store, though
 // accepted by the checker, is inconclusive (DigestCredentials.Inconclusive):
-// a throttle neither clears the user's failures for it nor counts one.
+// a throttle neither counts it as a failure nor lets it end the user's
+// backoff, as a success would.
 func (d *Digest) FinishLogin(ctx context.Context, w http.ResponseWriter, _ *http.Request, creds cred.Credentials) error {
 	c, ok := creds.(*DigestCredentials)
 	if !ok {

@@ -476,6 +476,13 @@ func TestDigestSharedKey(t *testing.T) {
 			t.Fatalf("replay on the other server: got %d %q", w.Code, w.Header().Values("WWW-Authenticate"))
 		}
 	})
+	t.Run("an empty Key, as from an unset variable, is refused, not replaced by a random one", func(t *testing.T) {
+		p := newPortal(t, &recordingRealm{}, plaintextChecker(nil))
+		_, err := NewDigest(p, DigestOptions{Realm: "r", Key: NewSecretKey(nil), Store: shared})
+		if err == nil || !strings.Contains(err.Error(), "0 bytes") {
+			t.Fatalf("got %v", err)
+		}
+	})
 	t.Run("a Key without a Store is refused at construction", func(t *testing.T) {
 		p := newPortal(t, &recordingRealm{}, plaintextChecker(nil))
 		_, err := NewDigest(p, DigestOptions{Realm: "r", Key: key})

@@ -307,8 +307,8 @@ func (c *DigestCredentials) recordNonceCount() bool {
 // Inconclusive reports whether a check that accepted the response still
 // leaves the login to fail: the nonce had expired (the answer is 401 with
 // stale=true, and the request may be a captured one replayed), or the
-// nonce store failed (500). A throttle then neither clears the user's
-// failures nor counts one (see cred.Inconclusive).
+// nonce store failed (500). A throttle then neither counts a failure nor
+// ends the user's backoff as for a success (see cred.Inconclusive).
 func (c *DigestCredentials) Inconclusive() bool { return c.stale || c.storeErr != nil }
 
 var _ cred.Inconclusive = (*DigestCredentials)(nil)
