@@ -174,7 +174,7 @@ func (w *watchedFile[T]) read(initial, grace bool) (*T, fileStamp, error) {
 		// Empty and just changed: truncated, and most likely about to
 		// be written. Look again at the next use; the stamp is not
 		// kept, so that check reads it again even if it has not changed.
-		if age := time.Since(fi.ModTime()); grace && len(data) == 0 && age >= 0 && age < emptyFileGrace {
+		if age := time.Since(fi.ModTime()); grace && len(data) == 0 && age > -emptyFileGrace && age < emptyFileGrace {
 			w.next.Store(0)
 			return nil, fileStamp{}, errChanging
 		}
@@ -184,7 +184,8 @@ func (w *watchedFile[T]) read(initial, grace bool) (*T, fileStamp, error) {
 }
 
 // emptyFileGrace is how long an empty file may still be being written
-// (one changed in the future, by its clock, is not).
+// (its time may also be as far in the future, for a file server whose
+// clock runs a little ahead; one further ahead is taken as it is).
 const emptyFileGrace = 2 * time.Second
 
 // errChanging reports a file that changed while it was read.

@@ -149,12 +149,18 @@ func (f sessionFs) OpenFile(name string, flag int, perm os.FileMode) (afero.File
 	perm &= uploadPerm
 	if flag&os.O_TRUNC != 0 && flag&(os.O_WRONLY|os.O_RDWR) != 0 && flag&os.O_APPEND == 0 {
 		return f.open(name, func() (afero.File, error) {
-			_, statErr := f.Fs.Stat(name)
-			file, err := f.Fs.OpenFile(name, flag&^os.O_TRUNC, perm)
+			// Whether this open creates the file is decided by the open
+			// itself (O_EXCL), so that a failed upload never removes a
+			// file that another session made, nor a symbolic link.
+			file, err := f.Fs.OpenFile(name, flag&^os.O_TRUNC|os.O_CREATE|os.O_EXCL, perm)
+			created := err == nil
+			if errors.Is(err, os.ErrExist) {
+				file, err = f.Fs.OpenFile(name, flag&^os.O_TRUNC, perm)
+			}
 			if err != nil {
 				return nil, err
 			}
-			return &lazyTruncFile{File: file, fs: f.Fs, name: name, created: errors.Is(statErr, os.ErrNotExist)}, nil
+			return &lazyTruncFile{File: file, fs: f.Fs, name: name, created: created}, nil
 		})
 	}
 	return f.open(name, func() (afero.File, error) { return f.Fs.OpenFile(name, flag, perm) })
@@ -227,13 +233,17 @@ func (f *lazyTruncFile) Close() error {
 	if !f.truncated && !f.failed {
 		err = f.truncate()
 	}
+	fi, statErr := f.File.Stat()
 	if cerr := f.File.Close(); err == nil {
 		err = cerr
 	}
-	if f.failed && f.created && !f.truncated {
-		_ = f.fs.Remove(f.name)
+	if f.failed && f.created && !f.truncated && statErr == nil && fi.Size() == 0 {
+		// Only if the name still holds the empty file this open made.
+		if now, err := f.fs.Stat(f.name); err == nil && os.SameFile(fi, now) && now.Size() == 0 {
+			_ = f.fs.Remove(f.name)
+		}
 	}
-	return err
+	return clientPathError(f.name, err)
 }
 
 // Create creates or truncates a file for writing.

@@ -288,6 +288,29 @@ func TestAFailedUploadLeavesTheOldFile(t *testing.T) {
 			t.Errorf("new.txt: %v, want no file", err)
 		}
 	})
+	t.Run("a failed STOR of a new name leaves another session's upload of it", func(t *testing.T) {
+		stor(t, "race.txt", func(dc *net.TCPConn) {
+			cl := f.login("bob", testUsers["bob"])
+			if err := cl.Stor("race.txt", strings.NewReader("bob's upload\n")); err != nil {
+				t.Fatalf("bob's STOR: %v", err)
+			}
+			syncAfterTransfer(t, cl)
+			reset(dc)
+		})
+		if b, err := os.ReadFile(filepath.Join(f.dir, "race.txt")); err != nil || string(b) != "bob's upload\n" {
+			t.Errorf("race.txt is %q, %v; want bob's upload", b, err)
+		}
+	})
+	t.Run("a failed STOR through a dangling symbolic link keeps the link", func(t *testing.T) {
+		link := filepath.Join(f.dir, "dangling.txt")
+		if err := os.Symlink("nowhere.txt", link); err != nil {
+			t.Fatal(err)
+		}
+		stor(t, "dangling.txt", reset)
+		if _, err := os.Lstat(link); err != nil {
+			t.Errorf("the link is gone: %v", err)
+		}
+	})
 	t.Run("a STOR cut off midway holds what arrived", func(t *testing.T) {
 		stor(t, "keep.txt", func(dc *net.TCPConn) {
 			dc.Write([]byte("half of a new"))
