@@ -46,6 +46,8 @@ func OutcomeOf(err error) Outcome {
 		return OutcomeDenied
 	case errors.Is(err, ErrUnhandledCredentials):
 		return OutcomeUnhandled
+	case errors.As(err, new(*storeContextError)):
+		return OutcomeError // a store's own timeout, not the caller giving up
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return OutcomeCanceled
 	default:

@@ -209,10 +209,10 @@ func (p *Portal) login(ctx context.Context, creds Credentials, mind *Mind, iface
 	}
 	iface, avatar, logout, err := p.realm.RequestAvatar(ctx, id, *mind, ifaces...)
 	if err != nil {
-		if errors.Is(err, ErrLoginDenied) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		if errors.Is(err, ErrLoginDenied) || (isContextError(err) && ctx.Err() != nil) {
 			return err
 		}
-		return fmt.Errorf("cred: realm failed for %s: %w", id, err)
+		return fmt.Errorf("cred: realm failed for %s: %w", id, notCanceled(err))
 	}
 	logout = once(logout)
 	if err := p.checkAvatar(iface, avatar, ifaces); err != nil {
@@ -240,10 +240,10 @@ func tryCheckers(ctx context.Context, checkers []Checker, creds Credentials, min
 			return id, nil
 		}
 		if !errors.Is(err, ErrUnauthorizedLogin) {
-			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			if isContextError(err) && ctx.Err() != nil {
 				return AvatarID{}, err
 			}
-			return AvatarID{}, fmt.Errorf("cred: checker %s failed: %w", DescribeChecker(c), err)
+			return AvatarID{}, fmt.Errorf("cred: checker %s failed: %w", DescribeChecker(c), notCanceled(err))
 		}
 		if errors.Is(err, ErrThrottled) {
 			return AvatarID{}, err // a lockout is not a cue to try other stores
@@ -307,4 +307,27 @@ func Login[A any](ctx context.Context, p *Portal, creds Credentials, mind Mind) 
 		return zero, Session{}, fmt.Errorf("cred: realm returned a %T, not a %s", s.Avatar, reflect.TypeFor[A]())
 	}
 	return a, s, nil
+}
+
+// isContextError reports whether err is, or wraps, a context's error.
+func isContextError(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// storeContextError is a context error that did not come from the login's
+// own context, which is still alive: a store's or realm's own timeout (a
+// query given a second, say). It is an internal error, not the caller
+// giving up; OutcomeOf says so.
+type storeContextError struct{ err error }
+
+func (e *storeContextError) Error() string { return e.err.Error() }
+func (e *storeContextError) Unwrap() error { return e.err }
+
+// notCanceled marks a context error as the store's own (see
+// storeContextError); other errors are returned as they are.
+func notCanceled(err error) error {
+	if isContextError(err) {
+		return &storeContextError{err}
+	}
+	return err
 }

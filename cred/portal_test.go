@@ -3,6 +3,7 @@ package cred_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strings"
@@ -398,3 +399,24 @@ func TestPasswordCredentialsNeverPrintThePassword(t *testing.T) {
 var handlerFunc = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {})
 
 type handlerIface = http.Handler
+
+// A store's own timeout (its query's deadline, the caller's context still
+// alive) is an internal error, not the caller giving up.
+func TestAStoreTimeoutIsAnInternalError(t *testing.T) {
+	slow := cred.NewCheckerFunc(func(ctx context.Context, _ cred.Credentials, _ cred.Mind) (cred.AvatarID, error) {
+		qctx, cancel := context.WithTimeout(ctx, time.Nanosecond)
+		defer cancel()
+		<-qctx.Done()
+		return cred.AvatarID{}, fmt.Errorf("query: %w", qctx.Err())
+	}, cred.UsernamePasswordType)
+	p, err := cred.NewPortal(cred.RealmFunc(func(context.Context, cred.AvatarID, cred.Mind, ...reflect.Type) (reflect.Type, any, func(), error) {
+		return nil, nil, nil, errors.New("not reached")
+	}), slow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Login(context.Background(), cred.NewUsernamePassword("alice", "pw"), cred.Mind{}, reflect.TypeFor[any]())
+	if got := cred.OutcomeOf(err); got != cred.OutcomeError || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("outcome %v for %v; want an internal error that still wraps the deadline", got, err)
+	}
+}

@@ -27,7 +27,7 @@ const MaxAuthorizationBytes = 8 << 10
 // Answers:
 //   - No Authorization header: an anonymous login (cred.AnonymousCredentials)
 //     if the portal has a checker for cred.Anonymous (see SetAnonymous),
-//     else 401.
+//     else 401; 401 too if the realm (or checker) refuses anonymous.
 //   - 401 Unauthorized, with one WWW-Authenticate line per challenge of each
 //     factory: no or unknown scheme, wrong credentials, stale nonce.
 //   - 400 Bad Request: a malformed header (see ErrMalformed); two
@@ -197,6 +197,13 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		if e, ok := creds.(refusalExplainer); ok {
 			err = e.explainRefusal(err)
 		}
+		if factory == nil && (errors.Is(err, cred.ErrLoginDenied) || errors.Is(err, cred.ErrUnauthorizedLogin)) {
+			// Anonymous is not let in here (a realm that serves
+			// anonymous FTP only, say): ask for credentials, as without
+			// an anonymous checker, rather than forbid.
+			m.unauthorized(w, r, nil, nil)
+			return
+		}
 		m.refuse(w, r, factory, err)
 		return
 	}
@@ -249,7 +256,9 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, factory Cred
 	case errors.Is(err, cred.ErrUnhandledCredentials):
 		m.logger().ErrorContext(r.Context(), "httpauth: MISCONFIGURATION: no checker handles these credentials", "error", err.Error(), "path", r.URL.Path)
 		m.plain(w, r, http.StatusInternalServerError, "internal server error")
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case cred.OutcomeOf(err) == cred.OutcomeCanceled:
+		// The request's context ended; a store's own timeout is an
+		// internal error (below).
 		m.plain(w, r, http.StatusServiceUnavailable, "service unavailable")
 	default:
 		m.logger().ErrorContext(r.Context(), "httpauth: login failed with an internal error", "error", err.Error(), "path", r.URL.Path)

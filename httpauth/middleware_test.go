@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -173,6 +174,26 @@ func TestAnonymousLogin(t *testing.T) {
 			t.Fatalf("err = %v, want ErrUnhandledCredentials", err)
 		}
 	})
+	t.Run("a request without Authorization gets 401 with every challenge when the realm denies anonymous", func(t *testing.T) {
+		// An anonymous checker kept for FTP, behind a realm that serves
+		// anonymous nothing over HTTP: Digest clients, which always ask
+		// without credentials first, must still be challenged.
+		realm := cred.RealmFunc(func(_ context.Context, id cred.AvatarID, _ cred.Mind, ifaces ...reflect.Type) (reflect.Type, any, func(), error) {
+			if id.IsAnonymous() {
+				return nil, nil, nil, cred.ErrLoginDenied
+			}
+			return ifaces[0], whoami, nil, nil
+		})
+		p := newPortal(t, realm, plaintextChecker(digestUsers), anonymousChecker)
+		m := newMiddleware(t, p, newDigest(t, p, DigestOptions{Realm: "r"}), mustBasic(t, "r"))
+		for _, method := range []string{"GET", "HEAD"} {
+			w := httptest.NewRecorder()
+			m.Handler().ServeHTTP(w, httptest.NewRequest(method, "/", nil))
+			if w.Code != 401 || len(w.Header().Values("WWW-Authenticate")) != 3 {
+				t.Fatalf("%s: got %d %q, want 401 with the Digest and Basic challenges", method, w.Code, w.Header().Values("WWW-Authenticate"))
+			}
+		}
+	})
 	t.Run("a request without Authorization gets 401 when no checker takes cred.Anonymous", func(t *testing.T) {
 		p := newPortal(t, &recordingRealm{handler: whoami}, plaintextChecker(nil))
 		w := httptest.NewRecorder()
@@ -195,6 +216,8 @@ func TestLoginOutcomes(t *testing.T) {
 		switch c.(cred.UsernamePassword).Username() {
 		case "broken":
 			return cred.AvatarID{}, errStore
+		case "slow-store": // the store's own deadline, the request's still alive
+			return cred.AvatarID{}, fmt.Errorf("users.db at 10.0.0.5: query: %w", context.DeadlineExceeded)
 		case "throttled":
 			return cred.AvatarID{}, &cred.ThrottledError{RetryAfter: 1500 * time.Millisecond}
 		case "throttled-unknown":
@@ -223,6 +246,7 @@ func TestLoginOutcomes(t *testing.T) {
 		wantLog    string
 	}{
 		{"a store error gets 500 without detail, and is logged", m, "broken", 500, [2]string{}, "10.0.0.5"},
+		{"a store's own timeout is a store error too, not the client going away", m, "slow-store", 500, [2]string{}, "deadline exceeded"},
 		{"a throttled login gets 429 with Retry-After rounded up", m, "throttled", 429, [2]string{"Retry-After", "2"}, ""},
 		{"a throttled login without a known wait gets 429 without Retry-After", m, "throttled-unknown", 429, [2]string{"Retry-After", ""}, ""},
 		{"a realm refusal gets 403", m, "disabled", 403, [2]string{}, ""},
