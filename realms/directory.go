@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 
 	"github.com/gocred/gocred/cred"
 	"github.com/spf13/afero"
@@ -186,7 +187,7 @@ func (d *Directory) RequestAvatar(ctx context.Context, id cred.AvatarID, mind cr
 		return nil, nil, nil, err
 	}
 	if iface == handlerType {
-		return iface, http.FileServer(afero.NewHttpFs(fsys)), nil, nil
+		return iface, http.FileServer(clientErrorsNotFound{afero.NewHttpFs(fsys)}), nil, nil
 	}
 	return iface, fsys, nil, nil
 }
@@ -225,10 +226,17 @@ func (d *Directory) filesFor(id cred.AvatarID) (afero.Fs, error) {
 	// report, not something to recreate quietly.
 	// The errors name the directory as the user sees it ("/"), not where
 	// it really is: they may reach a log, or an FTP client.
-	if err := d.fs.Mkdir(dir, 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("realms: creating the directory of %s: %w", id, hide(err, "/"))
+	// With ReadOnly nothing is written, the user's directory included: it
+	// must be there already.
+	if err := isDir(d.fs, dir); err != nil && !d.readOnly && errors.Is(err, fs.ErrNotExist) {
+		if err := d.fs.Mkdir(dir, 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("realms: creating the directory of %s: %w", id, hide(err, "/"))
+		}
 	}
 	if err := isDir(d.fs, dir); err != nil {
+		if d.readOnly && errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s has no directory, and a ReadOnly realm makes none", cred.ErrLoginDenied, id)
+		}
 		return nil, fmt.Errorf("realms: directory of %s: %w", id, hide(err, "/"))
 	}
 	return d.confine(dir, d.readOnly), nil
@@ -242,3 +250,17 @@ func safeName(name string) bool {
 }
 
 var _ cred.Realm = (*Directory)(nil)
+
+// clientErrorsNotFound makes what a client's path alone can cause read as
+// not found: a name below a file (ENOTDIR), a NUL or other invalid byte
+// (EINVAL), a name too long (ENAMETOOLONG). http.FileServer answers those
+// 404, as it does for http.Dir, instead of 500.
+type clientErrorsNotFound struct{ http.FileSystem }
+
+func (c clientErrorsNotFound) Open(name string) (http.File, error) {
+	f, err := c.FileSystem.Open(name)
+	if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENAMETOOLONG) {
+		return nil, fs.ErrNotExist
+	}
+	return f, err
+}

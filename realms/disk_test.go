@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -200,6 +201,34 @@ func TestDirectoryOnARealDisk(t *testing.T) {
 			if err != nil || fi.Mode().Perm()&0o022 != 0 {
 				t.Errorf("%s: mode %v, %v; want no write bit for group or others", name, fi.Mode(), err)
 			}
+		}
+	})
+	t.Run("paths only a client can get wrong get 404 over HTTP, not 500", func(t *testing.T) {
+		srv := httptest.NewServer(handlerOf(t, d, cred.UserID("b")))
+		defer srv.Close()
+		for _, path := range []string{"/secret.txt/x", "/a%00b", "/" + strings.Repeat("a", 300)} {
+			res, err := http.Get(srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s: %d, want 404", path[:min(len(path), 20)], res.StatusCode)
+			}
+		}
+	})
+	t.Run("a ReadOnly realm creates no user directory, and works over a read-only disk", func(t *testing.T) {
+		ro := newDirectory(t, afero.NewReadOnlyFs(afero.NewOsFs()), realms.DirectoryOptions{Root: root, PerUser: true, ReadOnly: true})
+		if got, err := afero.ReadFile(filesOf(t, ro, cred.UserID("b")), "secret.txt"); err != nil || string(got) != "b's secret" {
+			t.Errorf("b reads %q, %v", got, err)
+		}
+		rw := newDirectory(t, afero.NewOsFs(), realms.DirectoryOptions{Root: root, PerUser: true, ReadOnly: true})
+		_, _, _, err := rw.RequestAvatar(context.Background(), cred.UserID("newcomer"), cred.Mind{}, fsType)
+		if !errors.Is(err, cred.ErrLoginDenied) {
+			t.Errorf("a user without a directory: %v, want a denial", err)
+		}
+		if _, err := os.Stat(filepath.Join(root, "newcomer")); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("a ReadOnly realm made a directory: %v", err)
 		}
 	})
 	t.Run("a read-only user cannot write on disk", func(t *testing.T) {
