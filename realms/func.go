@@ -13,7 +13,8 @@ import (
 // custom realm needs no reflection: For[http.Handler](func(...) (http.Handler,
 // func(), error) {...}). f returns the avatar, a logout func (nil if there
 // is nothing to do) and an error; it refuses a known user with
-// cred.ErrLoginDenied. For cred.RealmFunc's full control, use that instead.
+// cred.ErrLoginDenied. A logout returned with an error, or with a nil
+// avatar, is run at once. For cred.RealmFunc's full control, use that instead.
 func For[A any](f func(ctx context.Context, id cred.AvatarID, mind cred.Mind) (A, func(), error)) cred.Realm {
 	return typedRealm[A](f)
 }
@@ -30,6 +31,9 @@ func (f typedRealm[A]) RequestAvatar(ctx context.Context, id cred.AvatarID, mind
 	}
 	a, logout, err := f(ctx, id, mind)
 	if err != nil {
+		if logout != nil { // what f set up is released, as for a nil avatar
+			logout()
+		}
 		return nil, nil, nil, err
 	}
 	if any(a) == nil {

@@ -74,5 +74,18 @@ func TestForCallsTheLogoutOfARejectedNilAvatar(t *testing.T) {
 	}
 }
 
+func TestForCallsTheLogoutOfARefusal(t *testing.T) {
+	loggedOut := false
+	r := realms.For(func(context.Context, cred.AvatarID, cred.Mind) (http.Handler, func(), error) {
+		return nil, func() { loggedOut = true }, cred.ErrLoginDenied
+	})
+	if _, _, _, err := r.RequestAvatar(context.Background(), cred.UserID("alice"), cred.Mind{}, handlerType); !errors.Is(err, cred.ErrLoginDenied) {
+		t.Fatalf("err = %v, want the refusal", err)
+	}
+	if !loggedOut {
+		t.Error("the logout of what f set up before refusing was not run")
+	}
+}
+
 // errAny marks a table row that expects some error, whichever.
 var errAny = errors.New("any error")
