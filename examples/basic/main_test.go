@@ -1,11 +1,14 @@
 package main
 
 import (
+	"io"
+	"net"
 	"os"
 	"regexp"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gocred/gocred/examples/internal/exampletest"
 )
@@ -95,6 +98,28 @@ func TestBasic(t *testing.T) {
 			t.Errorf("exit status %d, want 0", code)
 		}
 	})
+}
+
+// A client that sends half its headers and waits must not keep the
+// server from stopping: a second signal ends it at once.
+func TestBasicStopsDespiteAHalfSentRequest(t *testing.T) {
+	p := exampletest.Start(t, bin, "-addr", "127.0.0.1:0")
+	base := p.WaitFor(servingLine)[1]
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "GET /example/foo HTTP/1.1\r\nHost: x\r\n") // and no more
+	time.Sleep(100 * time.Millisecond)
+	p.Signal(syscall.SIGTERM)
+	time.Sleep(100 * time.Millisecond)
+	p.Signal(syscall.SIGINT)
+	start := time.Now()
+	p.Wait()
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("it took %v to stop after a second signal", d)
+	}
 }
 
 func TestBasicRefusesBadFlags(t *testing.T) {
