@@ -44,7 +44,10 @@ const MaxAuthorizationBytes = 8 << 10
 //
 // After a login, the avatar serves the request (Handler) or the wrapped
 // handler does (Wrap), and the session's logout runs exactly once when it
-// returns, also if it panics or the client went away.
+// returns, also if it panics or the client went away. The response is then
+// complete, though net/http may still hold its last bytes in a buffer
+// (they are sent when ServeHTTP returns, after the logout). A handler that
+// hijacks the connection must be done with it before it returns.
 type Middleware struct {
 	// Logger receives internal errors and misconfigurations; set it before
 	// serving. Nil means slog.Default().
