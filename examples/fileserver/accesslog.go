@@ -44,11 +44,24 @@ func authScheme(header string) string {
 
 // serveAvatar serves a request with the avatar the realm gave the logged-in
 // user (their view of the folder), noting who it is for the access log.
+// The HTTP side only reads: GET and HEAD are served, OPTIONS says so, and
+// any other method gets 405.
 var serveAvatar = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	if id, ok := httpauth.AvatarIDFrom(r.Context()); ok {
 		if e, ok := r.Context().Value(accessKey{}).(*accessEntry); ok {
 			e.user = id.Name()
 		}
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+	case http.MethodOptions:
+		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	default:
+		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
+		http.Error(w, "method not allowed: the files are read-only over HTTP (use FTP to write)", http.StatusMethodNotAllowed)
+		return
 	}
 	files, ok := httpauth.AvatarAs[http.Handler](r.Context())
 	if !ok {

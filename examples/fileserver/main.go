@@ -116,7 +116,9 @@ func run(c config, log *slog.Logger, stdout io.Writer) error {
 			return err
 		}
 		digestOffered = digest
+		httpLn = newCapListener(httpLn, httpMaxConns, httpMaxConnsPerAddr, log)
 		httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout: httpReadTimeout, IdleTimeout: httpIdleTimeout,
 			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	}
 
@@ -225,7 +227,11 @@ func serve(log *slog.Logger, httpSrv *http.Server, httpLn net.Listener, ftpSrv *
 	var wg sync.WaitGroup
 	var httpErr, ftpErr error
 	if httpSrv != nil {
-		wg.Go(func() { httpErr = httpSrv.Shutdown(sctx) })
+		wg.Go(func() {
+			if httpErr = httpSrv.Shutdown(sctx); httpErr != nil {
+				httpSrv.Close() // what is still in flight is cut off
+			}
+		})
 	}
 	if ftpSrv != nil {
 		wg.Go(func() { ftpErr = ftpSrv.Shutdown(sctx) })

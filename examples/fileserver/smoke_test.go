@@ -225,6 +225,22 @@ func TestFileserver(t *testing.T) {
 		}
 	})
 
+	t.Run("HTTP only reads: other methods get 405, OPTIONS says which", func(t *testing.T) {
+		for _, m := range []string{"PUT", "DELETE", "POST", "PATCH", "PROPFIND"} {
+			r := exampletest.Curl(t, "-D", "-", "-X", m, "-u", "apr1:apr1-pw", s.http+"/hello.txt")
+			if r.Status != "405" || !strings.Contains(r.Body, "Allow: GET, HEAD, OPTIONS") {
+				t.Errorf("%s: status %s, headers and body %q; want 405 with Allow", m, r.Status, r.Body)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(root, "hello.txt")); err != nil {
+			t.Errorf("hello.txt after DELETE: %v", err)
+		}
+		r := exampletest.Curl(t, "-D", "-", "-X", "OPTIONS", "-u", "apr1:apr1-pw", s.http+"/hello.txt")
+		if r.Status != "204" || !strings.Contains(r.Body, "Allow: GET, HEAD, OPTIONS") {
+			t.Errorf("OPTIONS: status %s, %q; want 204 with Allow", r.Status, r.Body)
+		}
+	})
+
 	t.Run("FTP paths cannot climb out of the root", func(t *testing.T) {
 		for _, path := range []string{"/../secret.txt", "/%2e%2e/secret.txt", "/a/../../secret.txt"} {
 			for _, method := range []string{"multicwd", "nocwd", "singlecwd"} {
