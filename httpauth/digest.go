@@ -56,7 +56,9 @@ type DigestOptions struct {
 	// It needs a registered checker that implements cred.UserHashResolver.
 	UserHash bool
 	// MaxBodyBytes bounds the request body read for qop=auth-int
-	// (default 1 MiB); a larger body gets 413.
+	// (default 1 MiB); a larger body gets 413. The body is read before the
+	// response is checked, so give the http.Server a ReadTimeout, or a
+	// client trickling a body holds its request open that long.
 	MaxBodyBytes int64
 }
 
