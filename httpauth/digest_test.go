@@ -511,6 +511,22 @@ func (failingStore) Use(context.Context, string, uint64, time.Time) (bool, error
 	return false, errors.New("redis: connection refused")
 }
 
+// timeoutStore is a NonceStore whose own deadline passes, the request's
+// context still alive.
+type timeoutStore struct{}
+
+func (timeoutStore) Use(context.Context, string, uint64, time.Time) (bool, error) {
+	return false, fmt.Errorf("redis: %w", context.DeadlineExceeded)
+}
+
+func TestDigestStoreTimeoutIsAnInternalError(t *testing.T) {
+	f := newDigestFixture(t, DigestOptions{Store: timeoutStore{}})
+	c := f.client("SHA-256", "Mufasa")
+	if w := f.do("GET", "/", c.header("GET", "/", nil), ""); w.Code != 500 {
+		t.Fatalf("got %d %q, want 500 (not 503: the client is still there)", w.Code, w.Body)
+	}
+}
+
 func TestDigestStoreErrorFailsClosed(t *testing.T) {
 	f := newDigestFixture(t, DigestOptions{Store: failingStore{}})
 	c := f.client("SHA-256", "Mufasa")

@@ -200,7 +200,7 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		if e, ok := creds.(refusalExplainer); ok {
 			err = e.explainRefusal(err)
 		}
-		if factory == nil && (errors.Is(err, cred.ErrLoginDenied) || errors.Is(err, cred.ErrUnauthorizedLogin)) {
+		if factory == nil && !errors.Is(err, cred.ErrThrottled) && (errors.Is(err, cred.ErrLoginDenied) || errors.Is(err, cred.ErrUnauthorizedLogin)) {
 			// Anonymous is not let in here (a realm that serves
 			// anonymous FTP only, say): ask for credentials, as without
 			// an anonymous checker, rather than forbid.
@@ -259,9 +259,9 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, factory Cred
 	case errors.Is(err, cred.ErrUnhandledCredentials):
 		m.logger().ErrorContext(r.Context(), "httpauth: MISCONFIGURATION: no checker handles these credentials", "error", err.Error(), "path", r.URL.Path)
 		m.plain(w, r, http.StatusInternalServerError, "internal server error")
-	case cred.OutcomeOf(err) == cred.OutcomeCanceled:
-		// The request's context ended; a store's own timeout is an
-		// internal error (below).
+	case cred.OutcomeOf(err) == cred.OutcomeCanceled && r.Context().Err() != nil:
+		// The request's context ended; a store's own timeout (a
+		// NonceStore's too) is an internal error (below).
 		m.plain(w, r, http.StatusServiceUnavailable, "service unavailable")
 	default:
 		m.logger().ErrorContext(r.Context(), "httpauth: login failed with an internal error", "error", err.Error(), "path", r.URL.Path)

@@ -194,6 +194,17 @@ func TestAnonymousLogin(t *testing.T) {
 			}
 		}
 	})
+	t.Run("a throttled anonymous login still gets 429", func(t *testing.T) {
+		throttled := cred.NewCheckerFunc(func(context.Context, cred.Credentials, cred.Mind) (cred.AvatarID, error) {
+			return cred.AvatarID{}, &cred.ThrottledError{RetryAfter: 5 * time.Second}
+		}, cred.AnonymousType)
+		p := newPortal(t, &recordingRealm{handler: whoami}, plaintextChecker(nil), throttled)
+		w := httptest.NewRecorder()
+		newMiddleware(t, p, mustBasic(t, "r")).Handler().ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+		if w.Code != 429 || w.Header().Get("Retry-After") != "5" {
+			t.Fatalf("got %d, Retry-After %q; want 429 and 5", w.Code, w.Header().Get("Retry-After"))
+		}
+	})
 	t.Run("a request without Authorization gets 401 when no checker takes cred.Anonymous", func(t *testing.T) {
 		p := newPortal(t, &recordingRealm{handler: whoami}, plaintextChecker(nil))
 		w := httptest.NewRecorder()

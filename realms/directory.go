@@ -234,7 +234,7 @@ func (d *Directory) filesFor(id cred.AvatarID) (afero.Fs, error) {
 		}
 	}
 	if err := isDir(d.fs, dir); err != nil {
-		if d.readOnly && errors.Is(err, fs.ErrNotExist) {
+		if d.readOnly && errors.Is(err, fs.ErrNotExist) && isDir(d.fs, d.root) == nil {
 			return nil, fmt.Errorf("%w: %s has no directory, and a ReadOnly realm makes none", cred.ErrLoginDenied, id)
 		}
 		return nil, fmt.Errorf("realms: directory of %s: %w", id, hide(err, "/"))

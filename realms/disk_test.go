@@ -231,6 +231,21 @@ func TestDirectoryOnARealDisk(t *testing.T) {
 			t.Errorf("a ReadOnly realm made a directory: %v", err)
 		}
 	})
+	t.Run("a ReadOnly realm whose Root has gone fails with an internal error, not a denial", func(t *testing.T) {
+		dir := t.TempDir()
+		gone := filepath.Join(dir, "root")
+		if err := os.Mkdir(gone, 0o750); err != nil {
+			t.Fatal(err)
+		}
+		ro := newDirectory(t, afero.NewOsFs(), realms.DirectoryOptions{Root: gone, PerUser: true, ReadOnly: true})
+		if err := os.Remove(gone); err != nil {
+			t.Fatal(err)
+		}
+		_, _, _, err := ro.RequestAvatar(context.Background(), cred.UserID("b"), cred.Mind{}, fsType)
+		if err == nil || errors.Is(err, cred.ErrLoginDenied) {
+			t.Fatalf("err = %v, want an internal error", err)
+		}
+	})
 	t.Run("a read-only user cannot write on disk", func(t *testing.T) {
 		ro := newDirectory(t, afero.NewOsFs(), realms.DirectoryOptions{Root: root, PerUser: true, ReadOnly: true})
 		fsys := filesOf(t, ro, cred.UserID("b"))
