@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -12,14 +13,22 @@ import (
 // tie it up: every connection ends after httpIdleTimeout without a
 // request, and a request must arrive whole (headers and body) within
 // httpReadTimeout. At most httpMaxConns connections are open at once, and
-// httpMaxConnsPerAddr from one client address; a connection over either
-// cap is closed at once.
+// httpMaxConnsPerAddr from one client address (an IPv6 client by its /64,
+// which one host usually has whole); a connection over either cap gets a
+// bare 503 and is closed.
 const (
 	httpIdleTimeout     = 60 * time.Second
 	httpReadTimeout     = 30 * time.Second
 	httpMaxConns        = 512
-	httpMaxConnsPerAddr = 32
+	httpMaxConnsPerAddr = 64 // room for a few browsers behind one NAT
 )
+
+// over503 is what a connection over a cap gets before it is closed.
+const over503 = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+// capLogEvery spaces out the warnings about refused connections, so that
+// a client hammering the cap cannot flood the log either.
+const capLogEvery = 10 * time.Second
 
 // capListener closes connections over its caps (see httpMaxConns).
 type capListener struct {
@@ -27,9 +36,11 @@ type capListener struct {
 	max, maxPerAddr int
 	log             *slog.Logger
 
-	mu     sync.Mutex
-	open   int
-	byAddr map[netip.Addr]int
+	mu      sync.Mutex
+	open    int
+	byAddr  map[netip.Addr]int
+	refused int       // since the last warning
+	logged  time.Time // when the last warning was
 }
 
 func newCapListener(l net.Listener, max, maxPerAddr int, log *slog.Logger) *capListener {
@@ -46,21 +57,38 @@ func (l *capListener) Accept() (net.Conn, error) {
 		var addr netip.Addr
 		if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
 			addr = ap.Addr().Unmap()
+			if addr.Is6() {
+				addr = netip.PrefixFrom(addr, 64).Masked().Addr()
+			}
 		}
 		l.mu.Lock()
 		ok := l.open < l.max && l.byAddr[addr] < l.maxPerAddr
+		var warn bool
+		var refused int
 		if ok {
 			l.open++
 			l.byAddr[addr]++
+		} else if l.refused++; time.Since(l.logged) >= capLogEvery {
+			warn, refused, l.refused, l.logged = true, l.refused, 0, time.Now()
 		}
 		l.mu.Unlock()
 		if !ok {
-			l.log.Warn("http connection refused: too many connections", "remote", c.RemoteAddr().String(), "max", l.max, "max_per_addr", l.maxPerAddr)
-			c.Close()
+			if warn {
+				l.log.Warn("http connections refused: too many connections", "last_remote", c.RemoteAddr().String(), "refused", refused, "max", l.max, "max_per_addr", l.maxPerAddr)
+			}
+			go refuse(c)
 			continue
 		}
 		return &cappedConn{Conn: c, release: func() { l.release(addr) }}, nil
 	}
+}
+
+// refuse answers a connection over a cap with a bare 503, without waiting
+// on the client long, and closes it.
+func refuse(c net.Conn) {
+	c.SetWriteDeadline(time.Now().Add(time.Second))
+	io.WriteString(c, over503)
+	c.Close()
 }
 
 func (l *capListener) release(addr netip.Addr) {

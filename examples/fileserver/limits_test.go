@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -14,7 +16,8 @@ func TestCapListenerClosesConnectionsOverItsCaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newCapListener(inner, 3, 2, slog.New(slog.DiscardHandler))
+	logs := &lockedWriter{w: &bytes.Buffer{}}
+	l := newCapListener(inner, 3, 2, slog.New(slog.NewTextHandler(logs, nil)))
 	defer l.Close()
 	accepted := make(chan net.Conn, 8)
 	go func() {
@@ -35,10 +38,10 @@ func TestCapListenerClosesConnectionsOverItsCaps(t *testing.T) {
 		t.Cleanup(func() { c.Close() })
 		return c
 	}
-	closedAtOnce := func(c net.Conn) bool {
+	closedAtOnce := func(c net.Conn) bool { // with a 503 first
 		c.SetReadDeadline(time.Now().Add(2 * time.Second))
-		_, err := c.Read(make([]byte, 1))
-		return err == io.EOF
+		got, err := io.ReadAll(c)
+		return err == nil && strings.HasPrefix(string(got), "HTTP/1.1 503 ")
 	}
 	dial("127.0.0.1")
 	dial("127.0.0.1")
@@ -53,6 +56,14 @@ func TestCapListenerClosesConnectionsOverItsCaps(t *testing.T) {
 	if !closedAtOnce(dial("127.0.0.3")) {
 		t.Error("a fourth connection in all was kept (cap 3)")
 	}
+	for range 20 {
+		closedAtOnce(dial("127.0.0.3"))
+	}
+	logs.mu.Lock()
+	if n := strings.Count(logs.w.String(), "connections refused"); n != 1 {
+		t.Errorf("%d warnings for 22 refusals in a moment, want 1:\n%s", n, logs.w.String())
+	}
+	logs.mu.Unlock()
 	mine.Close()
 	dial("127.0.0.3")
 	select {
