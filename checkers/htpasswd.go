@@ -187,7 +187,7 @@ func (h *Htpasswd) RequestAvatarID(ctx context.Context, creds cred.Credentials, 
 	t := h.file.get()
 	e, found := t.users[user]
 	if !found {
-		t.payForFailure("", c.Password())
+		payForFailure(t.dummies, "", c.Password())
 		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
 	}
 	ok, err := verifyParsed(e.info, e.hash, c.Password())
@@ -195,18 +195,18 @@ func (h *Htpasswd) RequestAvatarID(ctx context.Context, creds cred.Credentials, 
 		return cred.AvatarID{}, fmt.Errorf("checkers: %s: verifying the password of user %s: %w", h, strconv.Quote(user), err)
 	}
 	if !ok {
-		t.payForFailure(e.info.class, c.Password())
+		payForFailure(t.dummies, e.info.class, c.Password())
 		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
 	}
 	return cred.UserID(user), nil
 }
 
-// payForFailure verifies password against the dummy of every cost class
-// but paid (the class of the hash a wrong password was just checked
-// against; "" for an unknown user), discarding the results, so that every
-// failed login costs one check of each class in the file.
-func (t *htpasswdTable) payForFailure(paid, password string) {
-	for _, d := range t.dummies {
+// payForFailure verifies password against each of dummies (one per cost
+// class) but the one of class paid (the class of the hash a wrong password
+// was just checked against; "" for an unknown user), discarding the
+// results, so that every failed login costs one check of each class.
+func payForFailure(dummies []htpasswdEntry, paid, password string) {
+	for _, d := range dummies {
 		if d.info.class != paid {
 			verifyParsed(d.info, d.hash, password)
 		}

@@ -72,16 +72,6 @@ func (c *basicSecretChecker) learn(info hashInfo, encoded string) {
 	}
 }
 
-// payForFailure verifies password against each learnt dummy but those of
-// class paid (already checked), discarding the results.
-func (c *basicSecretChecker) payForFailure(paid, password string) {
-	for _, d := range *c.dummies.Load() {
-		if d.info.class != paid {
-			verifyParsed(d.info, d.hash, password)
-		}
-	}
-}
-
 // FromDigestSecretProvider adapts a go-http-auth SecretProvider that returns
 // an MD5 HA1 per user (as auth.HtdigestFileProvider does) into a checker of
 // cred.UsernameDigestHash (for realm and MD5) and cred.UsernamePassword.
@@ -134,7 +124,7 @@ func (c *basicSecretChecker) RequestAvatarID(ctx context.Context, creds cred.Cre
 		return cred.AvatarID{}, err
 	}
 	if secret == "" {
-		c.payForFailure("", up.Password())
+		payForFailure(*c.dummies.Load(), "", up.Password())
 		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
 	}
 	info, err := parseHash(secret)
@@ -147,7 +137,7 @@ func (c *basicSecretChecker) RequestAvatarID(ctx context.Context, creds cred.Cre
 		return cred.AvatarID{}, fmt.Errorf("checkers: %s: verifying the password of user %s: %w", c, strconv.Quote(user), err)
 	}
 	if !ok {
-		c.payForFailure(info.class, up.Password())
+		payForFailure(*c.dummies.Load(), info.class, up.Password())
 		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
 	}
 	return cred.UserID(user), nil
