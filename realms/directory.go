@@ -228,12 +228,14 @@ func (d *Directory) filesFor(id cred.AvatarID) (afero.Fs, error) {
 	// it really is: they may reach a log, or an FTP client.
 	// With ReadOnly nothing is written, the user's directory included: it
 	// must be there already.
-	if err := isDir(d.fs, dir); err != nil && !d.readOnly && errors.Is(err, fs.ErrNotExist) {
+	err := isDir(d.fs, dir) // one Stat for a returning user
+	if err != nil && !d.readOnly && errors.Is(err, fs.ErrNotExist) {
 		if err := d.fs.Mkdir(dir, 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("realms: creating the directory of %s: %w", id, hide(err, "/"))
 		}
+		err = isDir(d.fs, dir)
 	}
-	if err := isDir(d.fs, dir); err != nil {
+	if err != nil {
 		if d.readOnly && errors.Is(err, fs.ErrNotExist) && isDir(d.fs, d.root) == nil {
 			return nil, fmt.Errorf("%w: %s has no directory, and a ReadOnly realm makes none", cred.ErrLoginDenied, id)
 		}
