@@ -6,10 +6,8 @@ import (
 	"crypto/rand"
 	"fmt"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 
 	auth "github.com/abbot/go-http-auth"
 	"github.com/gocred/gocred/cred"
@@ -26,50 +24,21 @@ import (
 // name a user of each format the provider holds, an administrator's
 // stronger hash say), then from every login. A failed login, wrong password
 // or unknown user, then costs one check of each format learnt, so its time
-// does not tell whether the name exists; until a format is learnt, a name
-// holding it can be told from an unknown one. A panic in the provider
+// does not tell whether the name exists (see PasswordVerifier); until a
+// format is learnt, a name holding it can be told from an unknown one. A
+// panic in the provider
 // (go-http-auth panics on a missing or malformed file) is recovered and
 // returned as an internal error, never as a refusal.
 func FromBasicSecretProvider(sp auth.SecretProvider, realm string, knownUsers ...string) cred.Checker {
-	c := &basicSecretChecker{sp: sp, realm: realm}
-	d := defaultDummy()
-	c.dummies.Store(&[]htpasswdEntry{d})
+	v := newPasswordVerifierOf(defaultDummy())
 	for _, u := range knownUsers {
 		if secret, err := callProvider(sp, u, realm); err == nil && secret != "" {
 			if info, err := parseHash(secret); err == nil {
-				c.learn(info, secret)
+				v.learn(info, secret)
 			}
 		}
 	}
-	return c
-}
-
-// maxLearntClasses bounds the formats a basicSecretChecker learns, and so
-// what a failed login costs.
-const maxLearntClasses = 8
-
-// learn adds a dummy of info's cost class, if it has none yet.
-func (c *basicSecretChecker) learn(info hashInfo, encoded string) {
-	for {
-		old := c.dummies.Load()
-		if len(*old) >= maxLearntClasses {
-			return
-		}
-		for _, d := range *old {
-			if d.info.class == info.class {
-				return
-			}
-		}
-		nd := htpasswdEntry{hash: dummyHashLike(info, encoded)}
-		var err error
-		if nd.info, err = parseHash(nd.hash); err != nil {
-			return
-		}
-		next := append(slices.Clip(*old), nd)
-		if c.dummies.CompareAndSwap(old, &next) {
-			return
-		}
-	}
+	return &basicSecretChecker{sp: sp, realm: realm, verifier: v}
 }
 
 // FromDigestSecretProvider adapts a go-http-auth SecretProvider that returns
@@ -101,9 +70,9 @@ func callProvider(sp auth.SecretProvider, user, realm string) (secret string, er
 }
 
 type basicSecretChecker struct {
-	sp      auth.SecretProvider
-	realm   string
-	dummies atomic.Pointer[[]htpasswdEntry] // one per cost class learnt; never shrinks
+	sp       auth.SecretProvider
+	realm    string
+	verifier *PasswordVerifier
 }
 
 func (c *basicSecretChecker) CredentialInterfaces() []reflect.Type {
@@ -123,21 +92,11 @@ func (c *basicSecretChecker) RequestAvatarID(ctx context.Context, creds cred.Cre
 	if err != nil {
 		return cred.AvatarID{}, err
 	}
-	if secret == "" {
-		payForFailure(*c.dummies.Load(), "", up.Password())
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
-	}
-	info, err := parseHash(secret)
+	ok, err = c.verifier.Verify(secret, secret != "", up.Password())
 	if err != nil {
-		return cred.AvatarID{}, fmt.Errorf("checkers: %s: hash of user %s: %w", c, strconv.Quote(user), err)
-	}
-	c.learn(info, secret)
-	ok, err = verifyParsed(info, secret, up.Password())
-	if err != nil {
-		return cred.AvatarID{}, fmt.Errorf("checkers: %s: verifying the password of user %s: %w", c, strconv.Quote(user), err)
+		return cred.AvatarID{}, fmt.Errorf("checkers: %s: the hash of user %s: %w", c, strconv.Quote(user), err)
 	}
 	if !ok {
-		payForFailure(*c.dummies.Load(), info.class, up.Password())
 		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
 	}
 	return cred.UserID(user), nil

@@ -32,7 +32,7 @@ func TestFromBasicSecretProvider(t *testing.T) {
 		c.RequestAvatarID(context.Background(), up("sha512rounds", "x"), cred.Mind{})
 		c.RequestAvatarID(context.Background(), up("bcrypt", "x"), cred.Mind{})
 		var classes []string
-		for _, d := range *c.dummies.Load() {
+		for _, d := range *c.verifier.dummies.Load() {
 			classes = append(classes, d.info.class)
 		}
 		if len(classes) != 3 || classes[0] != "$apr1$" || classes[1] != "$2$5" || !strings.HasPrefix(classes[2], "$6$rounds=") {
