@@ -134,15 +134,20 @@ func (a *Admin) AddUser(ctx context.Context, name, passwordHash string, ha1s ...
 		return err
 	}
 	return a.tx(ctx, func(tx *sql.Tx) error {
-		exists, err := a.exists(ctx, tx, name)
+		// A write first, not a check then a write: SQLite cannot turn a
+		// transaction that has read into one that writes while another
+		// writes (it fails at once with "database is locked", whatever
+		// busy_timeout says), and two admins adding one name at once must
+		// not both see it free. ON CONFLICT DO NOTHING is SQLite 3.24's and
+		// PostgreSQL 9.5's.
+		res, err := tx.ExecContext(ctx, a.q(`INSERT INTO gocred_users (username, password_hash, disabled) VALUES (?, ?, ?) ON CONFLICT (username) DO NOTHING`), name, passwordHash, false)
 		if err != nil {
 			return err
 		}
-		if exists {
-			return fmt.Errorf("%w: %s", ErrUserExists, strconv.Quote(name))
-		}
-		if _, err := tx.ExecContext(ctx, a.q(`INSERT INTO gocred_users (username, password_hash, disabled) VALUES (?, ?, ?)`), name, passwordHash, false); err != nil {
+		if n, err := res.RowsAffected(); err != nil {
 			return err
+		} else if n == 0 {
+			return fmt.Errorf("%w: %s", ErrUserExists, strconv.Quote(name))
 		}
 		return a.insertHA1s(ctx, tx, name, ha1s)
 	})
@@ -242,15 +247,6 @@ func (a *Admin) Users(ctx context.Context) ([]UserInfo, error) {
 
 func (a *Admin) q(query string) string { return a.dialect.Rebind(query) }
 
-func (a *Admin) exists(ctx context.Context, tx *sql.Tx, name string) (bool, error) {
-	var one int
-	err := tx.QueryRowContext(ctx, a.q(`SELECT 1 FROM gocred_users WHERE username = ?`), name).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
 func (a *Admin) insertHA1s(ctx context.Context, tx *sql.Tx, name string, ha1s []HA1) error {
 	for _, h := range ha1s {
 		if _, err := tx.ExecContext(ctx, a.q(`INSERT INTO gocred_digest_ha1 (username, realm, algorithm, ha1) VALUES (?, ?, ?, ?)`),
@@ -297,6 +293,9 @@ func validate(name, passwordHash string, ha1s []HA1) error {
 	if name == "" {
 		return errors.New("sqlchecker: admin: empty user name")
 	}
+	if !storable(name) {
+		return fmt.Errorf("sqlchecker: admin: user name %s is not valid UTF-8 without NUL", strconv.Quote(name))
+	}
 	// Verifying an empty password against the hash decodes and checks it;
 	// the answer itself does not matter.
 	if _, err := checkers.VerifyPassword(passwordHash, ""); err != nil {
@@ -310,6 +309,9 @@ func validate(name, passwordHash string, ha1s []HA1) error {
 		}
 		if b, err := hex.DecodeString(h.Hex()); err != nil || len(b)*2 != len(dummyHA1[alg]) {
 			return fmt.Errorf("sqlchecker: admin: %v is not %d hex digits", h, len(dummyHA1[alg]))
+		}
+		if !storable(h.Realm) {
+			return fmt.Errorf("sqlchecker: admin: %v: the realm is not valid UTF-8 without NUL", h)
 		}
 		k := h.Realm + "\x00" + alg
 		if slices.Contains(seen, k) {

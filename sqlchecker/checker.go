@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gocred/gocred/checkers"
 	"github.com/gocred/gocred/cred"
@@ -58,11 +60,21 @@ type Options struct {
 	// PasswordOnly leaves Digest out: the checker handles only
 	// cred.UsernamePassword, for a table without HA1s.
 	PasswordOnly bool
-	// Hasher makes the dummy hash an unknown user's password is verified
-	// against, so unknown users cost what wrong passwords cost. Use the
-	// hasher (and parameters) your stored hashes are made with;
-	// checkers.Argon2id{} if nil.
+	// Hasher is what new passwords are stored with (the hasher, and its
+	// parameters, given to Admin); checkers.Argon2id{} if nil. A failed
+	// login, wrong password or unknown user, costs one check of each hash
+	// class (algorithm and cost) the checker knows the store holds, so
+	// its time does not tell whether the name exists: it starts with
+	// Hasher's class and KnownHashes', and learns every class it verifies
+	// (see checkers.PasswordVerifier).
 	Hasher checkers.Hasher
+	// KnownHashes are stored hashes (or hashes of random passwords made
+	// the same way) of the other classes the store holds, bcrypt hashes
+	// left from before a move to argon2id say, so that failed logins cost
+	// the same from the first one on; without them a name holding such a
+	// hash can be told from an unknown one until the checker has verified
+	// one of its class.
+	KnownHashes []string
 	// Name describes the store in errors and logs; "sql" if empty.
 	Name string
 	// Logger receives what cannot be returned as an error (a failed
@@ -77,9 +89,11 @@ type Options struct {
 //
 // Outcomes:
 //   - a wrong password, an unknown user and a user without a stored hash or
-//     HA1 are cred.ErrUnauthorizedLogin, after a verification of the same
-//     cost (a dummy hash for unknown users), so timing does not tell which
-//     users exist;
+//     HA1 are cred.ErrUnauthorizedLogin, after verifications of the same
+//     cost (one of each hash class known, see Options.Hasher), so timing
+//     does not tell which users exist;
+//   - a user name that is not valid UTF-8 or holds NUL (which PostgreSQL
+//     cannot take as a parameter) is refused like an unknown user;
 //   - a disabled user with the right password is cred.ErrLoginDenied; with a
 //     wrong password it is cred.ErrUnauthorizedLogin like anyone else, so a
 //     guesser cannot learn that an account is disabled;
@@ -99,7 +113,7 @@ type Checker struct {
 	algorithmsQ string
 	fixedAlgs   []string
 	ifaces      []reflect.Type
-	dummy       string
+	verifier    *checkers.PasswordVerifier
 	logger      *slog.Logger
 }
 
@@ -148,6 +162,11 @@ func New(db *sql.DB, opts Options) (*Checker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlchecker: New: making the dummy hash with %s: %w", opts.Hasher.Name(), err)
 	}
+	// The dummy last, so an error's position is one of KnownHashes.
+	verifier, err := checkers.NewPasswordVerifier(append(slices.Clone(opts.KnownHashes), dummy)...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlchecker: New: Options.KnownHashes: %w", err)
+	}
 	if opts.Name == "" {
 		opts.Name = "sql"
 	}
@@ -159,7 +178,7 @@ func New(db *sql.DB, opts Options) (*Checker, error) {
 		algorithmsQ: opts.Dialect.Rebind(opts.AlgorithmsQuery),
 		fixedAlgs:   algs,
 		ifaces:      []reflect.Type{cred.UsernamePasswordType, cred.UsernameDigestHashType},
-		dummy:       dummy,
+		verifier:    verifier,
 		logger:      opts.Logger,
 	}
 	if opts.PasswordOnly {
@@ -169,19 +188,33 @@ func New(db *sql.DB, opts Options) (*Checker, error) {
 }
 
 // Ping checks that the database answers and that the queries are valid
-// there (tables and columns exist), by preparing each one. Call it at
-// startup to find a misconfiguration before the first login.
+// there (tables and columns exist, and each returns the number of columns
+// the checker reads), by running each one once for a user with an empty
+// name. Call it at startup to find a misconfiguration before the first
+// login.
 func (c *Checker) Ping(ctx context.Context) error {
-	queries := []string{c.passwordQ}
-	if len(c.ifaces) > 1 {
-		queries = append(queries, c.ha1Q, c.algorithmsQ)
+	type check struct {
+		query   string
+		args    []any
+		columns int
 	}
-	for _, q := range queries {
-		st, err := c.db.PrepareContext(ctx, q)
+	checks := []check{{c.passwordQ, []any{""}, 2}}
+	if len(c.ifaces) > 1 {
+		checks = append(checks, check{c.ha1Q, []any{"", "", cred.AlgorithmMD5}, 2}, check{c.algorithmsQ, []any{""}, 1})
+	}
+	for _, ch := range checks {
+		rows, err := c.db.QueryContext(ctx, ch.query, ch.args...)
 		if err != nil {
-			return fmt.Errorf("sqlchecker: %s: preparing %q: %w", c.name, q, err)
+			return fmt.Errorf("sqlchecker: %s: running %q: %w", c.name, ch.query, err)
 		}
-		st.Close()
+		cols, err := rows.Columns()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("sqlchecker: %s: running %q: %w", c.name, ch.query, err)
+		}
+		if len(cols) != ch.columns {
+			return fmt.Errorf("sqlchecker: %s: %q returns %d columns, want %d", c.name, ch.query, len(cols), ch.columns)
+		}
 	}
 	return nil
 }
@@ -227,17 +260,17 @@ func (c *Checker) checkPassword(ctx context.Context, up cred.UsernamePassword) (
 	if user == "" {
 		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
 	}
+	if !storable(user) {
+		c.verifier.Verify("", false, up.Password()) // as for an unknown user
+		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+	}
 	row, found, err := c.query(ctx, c.passwordQ, user)
 	if err != nil {
 		return cred.AvatarID{}, c.dbError(user, err)
 	}
-	if !found || !row.secret.Valid {
-		// Verify against the dummy so an unknown user costs what a wrong
-		// password costs; the result is irrelevant.
-		_, _ = checkers.VerifyPassword(c.dummy, up.Password())
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
-	}
-	ok, err := checkers.VerifyPassword(row.secret.String, up.Password())
+	// An unknown user, or one without a password hash, costs what a wrong
+	// password costs.
+	ok, err := c.verifier.Verify(row.secret.String, found && row.secret.Valid, up.Password())
 	if err != nil {
 		return cred.AvatarID{}, fmt.Errorf("sqlchecker: %s: verifying the password of user %s: %w", c.name, strconv.Quote(user), err)
 	}
@@ -248,6 +281,10 @@ func (c *Checker) checkDigest(ctx context.Context, d cred.UsernameDigestHash) (c
 	user := d.Username()
 	alg, ok := canonicalAlgorithm(d.Algorithm())
 	if user == "" || !ok {
+		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+	}
+	if !storable(user) || !storable(d.Realm()) {
+		d.CheckHash(dummyHA1[alg]) // as for an unknown user
 		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
 	}
 	row, found, err := c.query(ctx, c.ha1Q, user, d.Realm(), alg)
@@ -265,6 +302,14 @@ func (c *Checker) checkDigest(ctx context.Context, d cred.UsernameDigestHash) (c
 		return cred.AvatarID{}, fmt.Errorf("sqlchecker: %s: the stored %s HA1 of user %s for realm %s is not %d hex digits", c.name, alg, strconv.Quote(user), strconv.Quote(d.Realm()), len(dummyHA1[alg]))
 	}
 	return c.outcome(user, d.CheckHash(ha1), row.disabled)
+}
+
+// storable reports whether s can be a user name or realm in the database:
+// valid UTF-8 without NUL. PostgreSQL refuses any other text as a query
+// parameter (an error, which would be an internal error rather than a
+// refusal); Admin stores no other name.
+func storable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
 // outcome turns a verification into the result. The disabled flag is only
@@ -290,6 +335,9 @@ func (c *Checker) dbError(user string, err error) error {
 // reported as not found, so a cache never answers for them and disabling a
 // user takes effect at once.
 func (c *Checker) LookupPasswordHash(ctx context.Context, username string) (string, bool, error) {
+	if !storable(username) {
+		return "", false, nil
+	}
 	row, found, err := c.query(ctx, c.passwordQ, username)
 	if err != nil {
 		return "", false, c.dbError(username, err)

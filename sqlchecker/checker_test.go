@@ -362,3 +362,108 @@ func TestABrokenStoredHA1IsAnInternalError(t *testing.T) {
 		t.Errorf("error %q should name the user and not show the stored value", err)
 	}
 }
+
+// A store holding hashes of two classes (bcrypt left from before a move to
+// argon2id): an unknown user must cost what a wrong password of either
+// class costs, from the first failed login on when KnownHashes names the
+// other class, and once a login has shown it otherwise.
+func TestFailedLoginsCostAlikeInAMixedStore(t *testing.T) {
+	old := checkers.Bcrypt{Cost: 10} // ~60 ms, several times argon2id's default
+	db := openSQLite(t)
+	h, err := old.Hash("alice-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlchecker.NewAdmin(db, sqlchecker.SQLite).AddUser(context.Background(), "alice", h); err != nil {
+		t.Fatal(err)
+	}
+	median := func(c *sqlchecker.Checker, user string) time.Duration {
+		var ds []time.Duration
+		for range 5 {
+			start := time.Now()
+			_, err := c.RequestAvatarID(context.Background(), cred.NewUsernamePassword(user, "wrong"), cred.Mind{})
+			ds = append(ds, time.Since(start))
+			if !errors.Is(err, cred.ErrUnauthorizedLogin) {
+				t.Fatalf("login of %q: %v", user, err)
+			}
+		}
+		slices.Sort(ds)
+		return ds[len(ds)/2]
+	}
+	alike := func(t *testing.T, unknown, wrong time.Duration) {
+		t.Helper()
+		t.Logf("median: unknown user %v, wrong password %v", unknown, wrong)
+		if r := float64(wrong) / float64(unknown); r > 1.6 || r < 1/1.6 {
+			t.Fatalf("an unknown user costs %v, a wrong password %v: timing reveals which users exist", unknown, wrong)
+		}
+	}
+	t.Run("learnt from a login", func(t *testing.T) {
+		c := newChecker(t, db, sqlchecker.Options{Hasher: checkers.Argon2id{}}) // the default, new passwords
+		wrong := median(c, "alice")
+		alike(t, median(c, "nobody"), wrong)
+	})
+	t.Run("named in KnownHashes", func(t *testing.T) {
+		other, err := old.Hash("any")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newChecker(t, db, sqlchecker.Options{Hasher: checkers.Argon2id{}, KnownHashes: []string{other}})
+		unknown := median(c, "nobody") // first, before any bcrypt hash is seen
+		alike(t, unknown, median(c, "alice"))
+	})
+	t.Run("a KnownHashes entry that is no hash is named", func(t *testing.T) {
+		_, err := sqlchecker.New(db, sqlchecker.Options{Hasher: testHasher, KnownHashes: []string{"$2y$10$short"}})
+		if err == nil || !strings.Contains(err.Error(), "KnownHashes: checkers: NewPasswordVerifier: hash 1") {
+			t.Fatalf("New: %v, want an error naming KnownHashes' first hash", err)
+		}
+	})
+}
+
+// PostgreSQL refuses text that is not UTF-8, or holds NUL, as a query
+// parameter: such a name is a client's mistake, refused like an unknown
+// user, not an internal error.
+func TestUnstorableNamesAreRefused(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+		addUser(t, db, b.dialect, "alice", "alice-pw", "files", cred.AlgorithmSHA256)
+		c := newChecker(t, db, sqlchecker.Options{Dialect: b.dialect})
+		cache, err := checkers.NewCache(c, checkers.CacheOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, user := range []string{"al\x00ice", "ren\xe9"} {
+			for name, ch := range map[string]cred.Checker{"checker": c, "cache": cache} {
+				_, err := ch.RequestAvatarID(context.Background(), cred.NewUsernamePassword(user, "x"), cred.Mind{})
+				if got := outcomeOf(err); got != refused {
+					t.Errorf("%s, user %q: %v (%v), want refused", name, user, got, err)
+				}
+			}
+			_, err := c.RequestAvatarID(context.Background(), digestCreds{user, "files", cred.AlgorithmSHA256, "x"}, cred.Mind{})
+			if got := outcomeOf(err); got != refused {
+				t.Errorf("digest, user %q: %v (%v), want refused", user, got, err)
+			}
+		}
+		_, err = c.RequestAvatarID(context.Background(), digestCreds{"alice", "fi\x00les", cred.AlgorithmSHA256, "alice-pw"}, cred.Mind{})
+		if got := outcomeOf(err); got != refused {
+			t.Errorf("digest, realm with NUL: %v (%v), want refused", got, err)
+		}
+	})
+}
+
+// Ping must find a query that runs but returns the wrong columns, which
+// would otherwise fail every login, the right password's too.
+func TestPingFindsWrongColumns(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+		addUser(t, db, b.dialect, "alice", "alice-pw", "")
+		for _, opts := range []sqlchecker.Options{
+			{PasswordQuery: `SELECT username, password_hash, disabled FROM gocred_users WHERE username = ?`},
+			{HA1Query: `SELECT d.ha1 FROM gocred_digest_ha1 d WHERE d.username = ? AND d.realm = ? AND d.algorithm = ?`},
+			{AlgorithmsQuery: `SELECT DISTINCT algorithm, realm FROM gocred_digest_ha1 WHERE realm = ?`},
+		} {
+			opts.Dialect = b.dialect
+			err := newChecker(t, db, opts).Ping(context.Background())
+			if err == nil || !strings.Contains(err.Error(), "columns, want") {
+				t.Errorf("Ping with %+v: %v, want an error about its columns", opts, err)
+			}
+		}
+	})
+}

@@ -11,7 +11,10 @@
 // creates the tables and adds, changes and removes users.
 //
 // A wrong password and an unknown user are both cred.ErrUnauthorizedLogin
-// and cost the same; a disabled user is cred.ErrLoginDenied, but only once
+// and cost the same: one check of each hash class (algorithm and cost) the
+// store is known to hold, from Options.Hasher, Options.KnownHashes and the
+// hashes verified so far (name the classes of a mixed store in
+// KnownHashes); a disabled user is cred.ErrLoginDenied, but only once
 // the password is verified, so a guesser cannot tell disabled accounts
 // apart; a database error is an internal error, never a wrong password.
 //

@@ -1,0 +1,112 @@
+package sqlchecker_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/gocred/gocred/sqlchecker"
+)
+
+// Two admins adding the same name at once: one succeeds, the other gets
+// ErrUserExists (not a raw unique-key violation).
+func TestAdminConcurrentAddUserOfOneName(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+		h, err := testHasher.Hash("pw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := sqlchecker.NewAdmin(db, b.dialect)
+		for round := range 20 {
+			name := fmt.Sprintf("u%d", round)
+			var wg sync.WaitGroup
+			errs := make([]error, 2)
+			for i := range errs {
+				wg.Go(func() { errs[i] = admin.AddUser(context.Background(), name, h) })
+			}
+			wg.Wait()
+			exists := 0
+			for _, err := range errs {
+				switch {
+				case errors.Is(err, sqlchecker.ErrUserExists):
+					exists++
+				case err != nil:
+					t.Fatalf("round %d: AddUser(%q) raced: %v; want nil or ErrUserExists", round, name, err)
+				}
+			}
+			if exists != 1 {
+				t.Fatalf("round %d: %d of 2 AddUser(%q) got ErrUserExists, want 1", round, exists, name)
+			}
+		}
+	})
+}
+
+// Admins adding different users at once on SQLite, with busy_timeout set
+// as the package doc opens it, in both journal modes: each waits its turn.
+func TestAdminConcurrentAddUsersOnSQLite(t *testing.T) {
+	for _, mode := range []string{"", "&_pragma=journal_mode(WAL)"} {
+		t.Run("journal mode "+mode, func(t *testing.T) {
+			db, err := sql.Open("sqlite", "file:"+t.TempDir()+"/users.db?_pragma=busy_timeout(5000)"+mode)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			admin := sqlchecker.NewAdmin(db, sqlchecker.SQLite)
+			if err := admin.CreateSchema(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			h, err := testHasher.Hash("pw")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			var failures []error
+			for i := range 8 {
+				wg.Go(func() {
+					for j := range 10 {
+						if err := admin.AddUser(context.Background(), fmt.Sprintf("u%d-%d", i, j), h); err != nil {
+							mu.Lock()
+							failures = append(failures, err)
+							mu.Unlock()
+						}
+					}
+				})
+			}
+			wg.Wait()
+			if len(failures) > 0 {
+				t.Fatalf("%d of 80 AddUser calls failed; first: %v", len(failures), failures[0])
+			}
+			users, err := admin.Users(context.Background())
+			if err != nil || len(users) != 80 {
+				t.Fatalf("Users: %d users, %v; want 80", len(users), err)
+			}
+		})
+	}
+}
+
+// A name or realm that PostgreSQL cannot store (and the checker would
+// refuse) is refused by Admin, naming the problem.
+func TestAdminRefusesUnstorableNames(t *testing.T) {
+	db := openSQLite(t)
+	admin := sqlchecker.NewAdmin(db, sqlchecker.SQLite)
+	h, err := testHasher.Hash("pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"al\x00ice", "ren\xe9"} {
+		if err := admin.AddUser(context.Background(), name, h); err == nil {
+			t.Errorf("AddUser(%q) succeeded", name)
+		}
+	}
+	ha1, err := sqlchecker.NewHA1("bob", "fi\x00les", "SHA-256", "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.AddUser(context.Background(), "bob", h, ha1); err == nil {
+		t.Error("AddUser with a realm holding NUL succeeded")
+	}
+}
