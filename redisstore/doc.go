@@ -18,6 +18,15 @@
 // another shard when one stops answering, and lockouts and nonce-counts
 // would silently be forgotten.
 //
+// Failover has a window the stores cannot see: Redis replicates
+// asynchronously, so when a replica takes over (Redis Cluster, Sentinel)
+// the writes of the last moments before, acknowledged by the old primary
+// but not yet copied, are gone while the data-loss marker survives. A
+// Digest request captured in that window can then be replayed once, and
+// failures counted in it are forgotten. Where that matters more than
+// staying up, do not fail over: a Redis that restarts empty is detected
+// (see NonceStore) and fails safe.
+//
 // Shortest use, shared by every server:
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379"})

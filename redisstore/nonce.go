@@ -34,7 +34,7 @@ const DefaultClusterPrefix = "{gocred}:"
 func prefixFor(fn string, rdb redis.Scripter, prefix string) (string, error) {
 	switch rdb.(type) {
 	case *redis.Ring:
-		return "", fmt.Errorf("redisstore: %s: a *redis.Ring is not supported: when a shard stops answering, it moves the keys to another shard, which knows no lockout and no nonce-count, so lockouts and replay protection would silently lapse; use one Redis (with a replica) or a *redis.ClusterClient", fn)
+		return "", fmt.Errorf("redisstore: %s: a *redis.Ring is not supported: when a shard stops answering, it moves the keys to another shard, which knows no lockout and no nonce-count, so lockouts and replay protection would silently lapse; use one Redis or a *redis.ClusterClient", fn)
 	case *redis.ClusterClient:
 		if prefix == "" {
 			return DefaultClusterPrefix, nil
@@ -79,6 +79,16 @@ type NonceStoreOptions struct {
 	// more fresh nonces for a while after such a loss; shorter lets old
 	// nonce-counts be replayed then.
 	NonceLifetime time.Duration
+	// MaxClockSkew is how far ahead of Redis's clock a server's may run.
+	// A nonce's expiry comes from the clock of the server that issued it,
+	// while the data-loss floor comes from Redis's: after a loss, nonces
+	// expiring within NonceLifetime plus MaxClockSkew of Redis's clock are
+	// refused. Zero trusts the servers not to run ahead (synchronised by
+	// NTP, they are milliseconds apart); a server running δ ahead would
+	// then let the nonce-counts used in the last δ before a loss be
+	// replayed. The price of a margin: for that long after Redis starts
+	// empty, fresh nonces are refused too (their clients get stale=true).
+	MaxClockSkew time.Duration
 }
 
 // NonceStore is a Digest nonce-count store in Redis (it implements
@@ -107,18 +117,20 @@ type NonceStore struct {
 	prefix   string
 	marker   string
 	floor    string
-	lifetime int64 // ms
+	lifetime int64 // ms: the nonce lifetime plus MaxClockSkew, what the floor covers
 }
 
 // useScript records a nonce-count. KEYS: the nonce's key, the marker, the
-// floor. ARGV: nc, the nonce's expiry (Unix ms), the nonce lifetime (ms).
+// floor. ARGV: nc, the nonce's expiry (Unix ms), the span the floor covers (ms: NonceLifetime
+// plus MaxClockSkew).
 // It returns 1 if nc is fresh, 0 if not.
 //
 // The marker is a key without expiry that exists as long as Redis kept its
 // data. When it is missing, nonce-counts may have been lost, so the floor
 // is set: no nonce expiring before it (issued before the loss) is accepted
-// unless its count is on record. Redis's own clock decides, so servers'
-// clocks only matter for expiry.
+// unless its count is on record. Redis's own clock sets the floor; the
+// expiries come from the servers' clocks, hence the lifetime passed is
+// NonceLifetime plus MaxClockSkew.
 var useScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -166,6 +178,9 @@ func NewNonceStore(rdb redis.Scripter, opts NonceStoreOptions) (*NonceStore, err
 	if opts.NonceLifetime == 0 {
 		opts.NonceLifetime = DefaultNonceLifetime
 	}
+	if opts.MaxClockSkew < 0 {
+		return nil, fmt.Errorf("redisstore: NewNonceStore: MaxClockSkew %v is negative", opts.MaxClockSkew)
+	}
 	prefix, err := prefixFor("NewNonceStore", rdb, opts.Prefix)
 	if err != nil {
 		return nil, err
@@ -176,7 +191,7 @@ func NewNonceStore(rdb redis.Scripter, opts NonceStoreOptions) (*NonceStore, err
 		prefix:   opts.Prefix + "nonce:",
 		marker:   opts.Prefix + "nonce-epoch",
 		floor:    opts.Prefix + "nonce-floor",
-		lifetime: max(opts.NonceLifetime.Milliseconds(), 1),
+		lifetime: max((opts.NonceLifetime + opts.MaxClockSkew).Milliseconds(), 1),
 	}, nil
 }
 

@@ -150,3 +150,35 @@ func TestNonceStoreFailsClosedWithoutRedis(t *testing.T) {
 		}
 	})
 }
+
+// A server whose clock runs ahead of Redis's (within MaxClockSkew) issues
+// nonces that expire later than Redis's clock would say: after a data
+// loss, the floor must still cover them, or their used counts are
+// accepted again.
+func TestNonceStoreFloorCoversAServerClockAhead(t *testing.T) {
+	rdb, prefix := sharedRedis(t)
+	ctx := context.Background()
+	const skew = 300 * time.Millisecond
+	s, err := redisstore.NewNonceStore(rdb, redisstore.NonceStoreOptions{Prefix: prefix, NonceLifetime: time.Minute, MaxClockSkew: skew})
+	mustNoErr(t, err, "NewNonceStore")
+	_, err = s.Prepare(ctx)
+	mustNoErr(t, err, "Prepare")
+	time.Sleep(skew + 50*time.Millisecond) // past the floor a fresh Redis sets
+	exp := time.Now().Add(skew * 2 / 3).Add(time.Minute) // issued by a server 200 ms ahead
+	ok, err := s.Use(ctx, "n", 1, exp)
+	mustNoErr(t, err, "Use")
+	if !ok {
+		t.Fatal("first use refused")
+	}
+	if keys := keysUnder(t, rdb, prefix); len(keys) > 0 { // Redis restarts empty
+		mustNoErr(t, rdb.Del(ctx, keys...).Err(), "DEL")
+	}
+	replayed, err := s.Use(ctx, "n", 1, exp)
+	mustNoErr(t, err, "Use")
+	if replayed {
+		t.Fatal("nc=1, used before the loss, was accepted again after it: a replay")
+	}
+	if _, err := redisstore.NewNonceStore(rdb, redisstore.NonceStoreOptions{MaxClockSkew: -time.Second}); err == nil {
+		t.Fatal("a negative MaxClockSkew was accepted")
+	}
+}
