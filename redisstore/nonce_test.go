@@ -163,7 +163,7 @@ func TestNonceStoreFloorCoversAServerClockAhead(t *testing.T) {
 	mustNoErr(t, err, "NewNonceStore")
 	_, err = s.Prepare(ctx)
 	mustNoErr(t, err, "Prepare")
-	time.Sleep(skew + 50*time.Millisecond) // past the floor a fresh Redis sets
+	time.Sleep(skew + 50*time.Millisecond)               // past the floor a fresh Redis sets
 	exp := time.Now().Add(skew * 2 / 3).Add(time.Minute) // issued by a server 200 ms ahead
 	ok, err := s.Use(ctx, "n", 1, exp)
 	mustNoErr(t, err, "Use")
