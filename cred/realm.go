@@ -13,6 +13,11 @@ import (
 // when the session ends (nil if there is nothing to do). A realm refuses a
 // known user with ErrLoginDenied. It must not modify ifaces, which callers
 // may share between logins (as io.Writer's Write must not modify p).
+//
+// Asked for interface any (reflect.TypeFor[any]()) and none it serves, a
+// realm answers with its usual avatar (the first interface it serves),
+// returning any as the interface: a protocol that wants only the login
+// (httpauth's Wrap) then works with every realm.
 type Realm interface {
 	RequestAvatar(ctx context.Context, id AvatarID, mind Mind, ifaces ...reflect.Type) (iface reflect.Type, avatar any, logout func(), err error)
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -166,8 +167,9 @@ func (d *Directory) confine(root string, readOnly bool) afero.Fs {
 }
 
 // RequestAvatar returns, for the first of ifaces that is afero.Fs or
-// http.Handler, the avatar's files as that interface. The logout func is
-// nil: a Directory holds nothing per session.
+// http.Handler, the avatar's files as that interface; asked for neither
+// but for any, the files as an afero.Fs. The logout func is nil: a
+// Directory holds nothing per session.
 func (d *Directory) RequestAvatar(ctx context.Context, id cred.AvatarID, mind cred.Mind, ifaces ...reflect.Type) (reflect.Type, any, func(), error) {
 	var iface reflect.Type
 	for _, t := range ifaces {
@@ -175,6 +177,9 @@ func (d *Directory) RequestAvatar(ctx context.Context, id cred.AvatarID, mind cr
 			iface = t
 			break
 		}
+	}
+	if iface == nil && slices.Contains(ifaces, anyType) {
+		iface = anyType
 	}
 	if iface == nil {
 		return nil, nil, nil, &UnsupportedInterfaceError{Realm: "realms.Directory", Asked: ifaces, Served: []reflect.Type{fsType, handlerType}}

@@ -14,7 +14,9 @@ import (
 // func(), error) {...}). f returns the avatar, a logout func (nil if there
 // is nothing to do) and an error; it refuses a known user with
 // cred.ErrLoginDenied. A logout returned with an error, or with a nil
-// avatar, is run at once. For cred.RealmFunc's full control, use that instead.
+// avatar, is run at once. Asked for any (and not A), it answers as for A,
+// returning any as the interface. For cred.RealmFunc's full control, use
+// that instead.
 func For[A any](f func(ctx context.Context, id cred.AvatarID, mind cred.Mind) (A, func(), error)) cred.Realm {
 	return typedRealm[A](f)
 }
@@ -23,8 +25,12 @@ type typedRealm[A any] func(ctx context.Context, id cred.AvatarID, mind cred.Min
 
 func (f typedRealm[A]) RequestAvatar(ctx context.Context, id cred.AvatarID, mind cred.Mind, ifaces ...reflect.Type) (reflect.Type, any, func(), error) {
 	t := reflect.TypeFor[A]()
+	answer := t
 	if !slices.Contains(ifaces, t) {
-		return nil, nil, nil, &UnsupportedInterfaceError{Realm: fmt.Sprintf("realms.For[%s]", t), Asked: ifaces, Served: []reflect.Type{t}}
+		if !slices.Contains(ifaces, anyType) {
+			return nil, nil, nil, &UnsupportedInterfaceError{Realm: fmt.Sprintf("realms.For[%s]", t), Asked: ifaces, Served: []reflect.Type{t}}
+		}
+		answer = anyType
 	}
 	if f == nil {
 		return nil, nil, nil, fmt.Errorf("realms: For[%s] has a nil func", t)
@@ -42,7 +48,7 @@ func (f typedRealm[A]) RequestAvatar(ctx context.Context, id cred.AvatarID, mind
 		}
 		return nil, nil, nil, fmt.Errorf("realms: For[%s] func returned a nil avatar for %s", t, id)
 	}
-	return t, a, logout, nil
+	return answer, a, logout, nil
 }
 
 var _ cred.Realm = typedRealm[any](nil)

@@ -3,9 +3,12 @@ package realms_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
 	"testing"
+
+	"github.com/spf13/afero"
 
 	"github.com/gocred/gocred/cred"
 	"github.com/gocred/gocred/realms"
@@ -89,3 +92,32 @@ func TestForCallsTheLogoutOfARefusal(t *testing.T) {
 
 // errAny marks a table row that expects some error, whichever.
 var errAny = errors.New("any error")
+
+// Asked for any (httpauth's Wrap asks so: it wants only the login), every
+// realm answers with its usual avatar, and any as the interface.
+func TestRealmsAnswerAny(t *testing.T) {
+	anyType := reflect.TypeFor[any]()
+	handler := http.NewServeMux() // comparable
+	for _, tc := range []struct {
+		name  string
+		realm cred.Realm
+		check func(avatar any) bool
+	}{
+		{"Directory answers its afero.Fs", newDirectory(t, usersTree(t), realms.DirectoryOptions{Root: "/srv", PerUser: true}),
+			func(a any) bool { _, ok := a.(afero.Fs); return ok }},
+		{"For answers its type parameter", realms.For(func(context.Context, cred.AvatarID, cred.Mind) (http.Handler, func(), error) {
+			return handler, nil, nil
+		}), func(a any) bool { return a == any(handler) }},
+		{"Static answers its avatar", realms.NewStaticOf[http.Handler](handler), func(a any) bool { return a == any(handler) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			iface, avatar, _, err := tc.realm.RequestAvatar(context.Background(), cred.UserID("a"), cred.Mind{}, reflect.TypeFor[fmt.Stringer](), anyType)
+			if err != nil {
+				t.Fatalf("RequestAvatar(Stringer, any): %v", err)
+			}
+			if iface != anyType || !tc.check(avatar) {
+				t.Fatalf("RequestAvatar(Stringer, any) = %v, %T; want any and the realm's usual avatar", iface, avatar)
+			}
+		})
+	}
+}
