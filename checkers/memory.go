@@ -67,11 +67,22 @@ func (a Argon2id) Hash(password string) (string, error) {
 	if a.MemoryKiB < 8*uint32(a.Threads) {
 		return "", fmt.Errorf("checkers: argon2id: memory %d KiB is below 8 KiB per thread", a.MemoryKiB)
 	}
+	// What VerifyPassword would refuse is refused before the work.
+	if a.MemoryKiB > MaxMemoryBytes>>10 {
+		return "", fmt.Errorf("checkers: argon2id: memory %d KiB is above MaxMemoryBytes (%d KiB)", a.MemoryKiB, MaxMemoryBytes>>10)
+	}
+	if a.Time > maxArgon2Passes {
+		return "", fmt.Errorf("checkers: argon2id: %d passes are above %d", a.Time, maxArgon2Passes)
+	}
 	salt := make([]byte, a.SaltLen)
 	rand.Read(salt)
 	key := argon2.IDKey([]byte(password), salt, a.Time, a.MemoryKiB, a.Threads, a.KeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, a.MemoryKiB, a.Time, a.Threads,
-		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
+	h := fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, a.MemoryKiB, a.Time, a.Threads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+	if _, err := parseHash(h); err != nil { // a salt or key length the decoder refuses, say
+		return "", fmt.Errorf("checkers: %s makes hashes VerifyPassword cannot check: %w", a.Name(), err)
+	}
+	return h, nil
 }
 
 // Name returns e.g. "argon2id(m=19456,t=2,p=1)".
@@ -93,8 +104,8 @@ func (b Bcrypt) Hash(password string) (string, error) {
 		return "", err
 	}
 	cost := b.cost()
-	if cost < bcrypt.MinCost || cost > bcrypt.MaxCost {
-		return "", fmt.Errorf("checkers: bcrypt cost %d is outside %d..%d", cost, bcrypt.MinCost, bcrypt.MaxCost)
+	if cost < bcrypt.MinCost || cost > MaxBcryptCost {
+		return "", fmt.Errorf("checkers: bcrypt cost %d is outside %d..%d (MaxBcryptCost: VerifyPassword refuses higher)", cost, bcrypt.MinCost, MaxBcryptCost)
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
 	if err != nil {
@@ -139,6 +150,11 @@ func NewMemory(h Hasher) *Memory {
 	}
 	m := &Memory{hasher: h, users: make(map[string]string)}
 	m.dummy, m.dummyErr = h.Hash(rand.Text())
+	if m.dummyErr == nil {
+		if _, err := parseHash(m.dummy); err != nil {
+			m.dummyErr = fmt.Errorf("%s made a hash VerifyPassword cannot check: %w", h.Name(), err)
+		}
+	}
 	return m
 }
 
@@ -153,6 +169,9 @@ func (m *Memory) Add(user, password string) error {
 	h, err := m.hasher.Hash(password)
 	if err != nil {
 		return fmt.Errorf("checkers: memory: hashing the password of user %s: %w", strconv.Quote(user), err)
+	}
+	if _, err := parseHash(h); err != nil { // a Hasher of one's own, making what VerifyPassword refuses
+		return fmt.Errorf("checkers: memory: %s made a hash VerifyPassword cannot check: %w", m.hasher.Name(), err)
 	}
 	m.mu.Lock()
 	m.users[user] = h

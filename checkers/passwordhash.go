@@ -112,6 +112,8 @@ const (
 	MaxIterations = 10_000_000
 	// MaxMemoryBytes bounds the memory one argon2 or scrypt check uses.
 	MaxMemoryBytes = 1 << 30
+	// maxArgon2Passes bounds argon2's t (passes over memory).
+	maxArgon2Passes = 64
 )
 
 // checkCost checks a decoded go-crypt hash's parameters against the
@@ -141,8 +143,8 @@ func checkCost(scheme, encoded string) error {
 		if m := params["m"]; m > MaxMemoryBytes>>10 {
 			return fmt.Errorf("memory %d KiB is above %d KiB", m, MaxMemoryBytes>>10)
 		}
-		if t := params["t"]; t > 64 {
-			return fmt.Errorf("%d passes are above 64", t)
+		if t := params["t"]; t > maxArgon2Passes {
+			return fmt.Errorf("%d passes are above %d", t, maxArgon2Passes)
 		}
 	case schemeScrypt:
 		ln, r, p := params["ln"], params["r"], params["p"]

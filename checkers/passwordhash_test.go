@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -207,3 +208,45 @@ func TestHashesTooCostlyToCheckAreRefused(t *testing.T) {
 		t.Errorf("crypt64(U....) = %d, want 32", got)
 	}
 }
+
+// Our hashers refuse, before any work, settings whose hashes VerifyPassword
+// would refuse (a store would hold a password nobody can log in with, and
+// a cost-31 dummy would hang start-up); Memory refuses a Hasher of one's
+// own that makes such hashes.
+func TestHashersRefuseWhatVerifyPasswordRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		h      Hasher
+		reason string
+	}{
+		{Bcrypt{Cost: 18}, "outside 4..17"},
+		{Bcrypt{Cost: 31}, "outside 4..17"},
+		{Argon2id{MemoryKiB: 2 << 20}, "above MaxMemoryBytes"},
+		{Argon2id{MemoryKiB: 64, Time: 65}, "65 passes are above 64"},
+	} {
+		start := time.Now()
+		_, err := tc.h.Hash("password")
+		if err == nil || !strings.Contains(err.Error(), tc.reason) {
+			t.Errorf("%s: Hash: %v, want an error saying %q", tc.h.Name(), err, tc.reason)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("%s: refusing took %v, want no hashing first", tc.h.Name(), d)
+		}
+	}
+	// At the bounds (bcrypt 17 would take ten seconds: its bound is
+	// checked on a hash in TestHashesTooCostlyToCheckAreRefused).
+	if h, err := (Argon2id{MemoryKiB: 64, Time: 64}).Hash("password"); err != nil {
+		t.Errorf("argon2id with 64 passes: %v", err)
+	} else if ok, err := VerifyPassword(h, "password"); !ok || err != nil {
+		t.Errorf("argon2id with 64 passes does not verify: %v, %v", ok, err)
+	}
+	m := NewMemory(plainHasher{})
+	if err := m.Add("alice", "pw"); err == nil || !strings.Contains(err.Error(), "VerifyPassword cannot check") {
+		t.Errorf("Memory.Add with a hasher making unverifiable hashes: %v", err)
+	}
+}
+
+// plainHasher makes "hashes" no verifier understands.
+type plainHasher struct{}
+
+func (plainHasher) Hash(pw string) (string, error) { return "plain:" + pw, nil }
+func (plainHasher) Name() string                   { return "plain" }
