@@ -58,7 +58,10 @@ type CacheStats struct {
 // under that key is a success without the slow hash; otherwise the inner
 // checker decides and only its successes are remembered. The password is
 // never stored, only the keyed MAC. Changing a user's password changes the
-// stored hash and so the key: old entries can no longer match. Removing a
+// stored hash and so the key: old entries can no longer match. Over a
+// Chain the key holds what every member stores for the user (hashes, an
+// htdigest file's HA1), so a change in any of them counts; see
+// Chain.LookupPasswordHash for the members it cannot see. Removing a
 // user makes the lookup fail, and the login goes to the inner checker,
 // which refuses it. Unknown users are never cached: the inner checker's
 // dummy hash keeps their cost equal to a wrong password's.
@@ -164,7 +167,7 @@ func (c *Cache) RequestAvatarID(ctx context.Context, creds cred.Credentials, min
 		return c.inner.RequestAvatarID(ctx, creds, mind)
 	}
 	user := up.Username()
-	stored, found, err := c.lookup.LookupPasswordHash(ctx, user)
+	stored, found, err := c.stored(ctx, user)
 	if err != nil {
 		return cred.AvatarID{}, fmt.Errorf("checkers: cache: looking up the stored hash: %w", err)
 	}
@@ -186,11 +189,20 @@ func (c *Cache) RequestAvatarID(ctx context.Context, creds cred.Credentials, min
 	// Remember the success only if the stored hash is still the one the key
 	// was made with: a password changed during verification must not leave
 	// an entry keyed by the old hash.
-	again, found, err := c.lookup.LookupPasswordHash(ctx, user)
+	again, found, err := c.stored(ctx, user)
 	if err == nil && found && subtle.ConstantTimeCompare([]byte(again), []byte(stored)) == 1 {
 		sh.put(key, id, c.now().Add(c.ttl))
 	}
 	return id, nil
+}
+
+// stored returns what the inner checker's store holds for user: its
+// password hash or, over a Chain, what every member holds.
+func (c *Cache) stored(ctx context.Context, user string) (string, bool, error) {
+	if st, ok := c.lookup.(secretStamper); ok {
+		return st.secretStamp(ctx, user)
+	}
+	return c.lookup.LookupPasswordHash(ctx, user)
 }
 
 // Stats returns what the cache has done so far.

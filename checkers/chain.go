@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -84,9 +85,12 @@ func (c *Chain) RequestAvatarID(ctx context.Context, creds cred.Credentials, min
 // look up password hashes and knows username. Members without a lookup are
 // skipped; a store error ends the search.
 //
-// A Cache over a chain keys its entries by this hash, so if the same user
-// name is in several stores with different passwords, a password changed in
-// a later store is only forgotten by the cache when its entry expires (TTL).
+// A Cache over a chain keys its entries by what every member holds for the
+// user (see secretStamp), not by this hash alone, so a password changed in
+// any member (an htdigest file's too) changes the key. A member that can
+// neither look up hashes nor is an Htdigest (a secret provider, a checker
+// of one's own) is left out: a password changed there is forgotten by the
+// cache only when its entry expires (TTL).
 func (c *Chain) LookupPasswordHash(ctx context.Context, username string) (string, bool, error) {
 	canLookup := false
 	for _, m := range c.members {
@@ -164,3 +168,44 @@ var (
 	_ cred.Checker       = (*Chain)(nil)
 	_ PasswordHashLookup = (*Chain)(nil)
 )
+
+// secretStamper is implemented by stores that can say, for a cache's key,
+// what they hold for a user although it is no password hash (Htdigest: the
+// HA1), and by Chain.
+type secretStamper interface {
+	secretStamp(ctx context.Context, username string) (stamp string, found bool, err error)
+}
+
+// secretStamp returns what each member holds for username (a password hash,
+// an HA1), each with its member's position and length, so a Cache over the
+// chain keys its entries by all of it: whichever member accepted a
+// password, changing or removing it there changes the key. found is
+// whether some member holds the user.
+func (c *Chain) secretStamp(ctx context.Context, username string) (string, bool, error) {
+	var b []byte
+	found := false
+	for i, m := range c.members {
+		var s string
+		var ok bool
+		var err error
+		if st, isStamper := m.(secretStamper); isStamper {
+			s, ok, err = st.secretStamp(ctx, username)
+		} else if lk, canLookup := passwordHashLookupOf(m); canLookup {
+			s, ok, err = lk.LookupPasswordHash(ctx, username)
+		} else {
+			continue
+		}
+		if err != nil {
+			return "", false, err
+		}
+		if ok {
+			found = true
+			b = strconv.AppendInt(b, int64(i), 10)
+			b = append(b, ':')
+			b = strconv.AppendInt(b, int64(len(s)), 10)
+			b = append(b, ':')
+			b = append(b, s...)
+		}
+	}
+	return string(b), found, nil
+}

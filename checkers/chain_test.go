@@ -2,7 +2,11 @@ package checkers_test
 
 import (
 	"context"
+	"crypto/md5"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -221,5 +225,51 @@ func TestChainRefusalStillCountsWhenTheClientHasGone(t *testing.T) {
 	hangUpNow = func() {}
 	if _, err := th.RequestAvatarID(context.Background(), cred.NewUsernamePassword("alice", "guess"), cred.Mind{}); !errors.Is(err, cred.ErrThrottled) {
 		t.Fatalf("after two guesses abandoned mid-hash: %v, want throttled", err)
+	}
+}
+
+// A user in two stores of a chain has a password in each. A Cache over
+// the chain must forget a success as soon as the password that earned it
+// changes in whichever store accepted it: the second store's, and an
+// htdigest file's, which has no password hash to look up.
+func TestCacheOverAChainForgetsAPasswordChangedInALaterStore(t *testing.T) {
+	htdigest := func(pw string) string {
+		return fmt.Sprintf("alice:files:%x\n", md5.Sum([]byte("alice:files:"+pw)))
+	}
+	path := filepath.Join(t.TempDir(), "users.htdigest")
+	if err := os.WriteFile(path, []byte(htdigest("digest-pw")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	digest, err := checkers.NewHtdigest(path, "files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := newDecoStore(t, bcrypt.MinCost, map[string]string{"alice": "first-pw"})
+	second := newDecoStore(t, bcrypt.MinCost, map[string]string{"alice": "second-pw"})
+	p := decoPortal(t, newDecoCache(t, checkers.NewChain(first, second, digest), checkers.CacheOptions{}))
+	login := func(pw string) error { _, err := decoLogin(p, "alice", pw, cred.Mind{}); return err }
+	for _, pw := range []string{"first-pw", "second-pw", "digest-pw"} {
+		for range 2 { // the second from the cache
+			if err := login(pw); err != nil {
+				t.Fatalf("alice with %s: %v", pw, err)
+			}
+		}
+	}
+	second.set(t, "alice", "second-pw-2")
+	if err := os.WriteFile(path, []byte(htdigest("digest-pw-2")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := digest.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	for _, pw := range []string{"second-pw", "digest-pw"} {
+		if err := login(pw); !errors.Is(err, cred.ErrUnauthorizedLogin) {
+			t.Errorf("alice with %s, changed in its store since: %v, want refused", pw, err)
+		}
+	}
+	for _, pw := range []string{"first-pw", "second-pw-2", "digest-pw-2"} {
+		if err := login(pw); err != nil {
+			t.Errorf("alice with %s: %v", pw, err)
+		}
 	}
 }

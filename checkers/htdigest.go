@@ -245,3 +245,10 @@ var (
 	_ cred.DigestAlgorithmer = (*Htdigest)(nil)
 	_ cred.UserHashResolver  = (*Htdigest)(nil)
 )
+
+// secretStamp returns user's HA1, for the key of a Cache over a Chain
+// holding this file (see Chain.LookupPasswordHash).
+func (h *Htdigest) secretStamp(ctx context.Context, user string) (string, bool, error) {
+	ha1, ok := h.file.get().users[user]
+	return ha1, ok, nil
+}
