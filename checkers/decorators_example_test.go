@@ -122,8 +122,10 @@ func ExampleNewLimit() {
 
 func ExampleNewChain() {
 	staff := exampleUsers()
-	guests := checkers.NewMemory(checkers.Bcrypt{Cost: 4})
-	guests.Add("bob", "guest pass")
+	guests := checkers.NewMemory(checkers.Bcrypt{Cost: 4}) // minimum cost for a fast example; use the default
+	if err := guests.Add("bob", "guest pass"); err != nil {
+		panic(err)
+	}
 	// One cache over both stores.
 	cache, err := checkers.NewCache(checkers.NewChain(staff, guests), checkers.CacheOptions{})
 	if err != nil {

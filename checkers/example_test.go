@@ -34,8 +34,10 @@ func ExampleNewMemory() {
 	if err := users.Add("alice", "wonderland"); err != nil {
 		panic(err)
 	}
-	// A hash from elsewhere (here: htpasswd -nbs bob password).
-	if err := users.SetHash("bob", "{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="); err != nil {
+	// A hash from elsewhere, of the store's kind and cost (here:
+	// htpasswd -nbB -C 10 bob password): a weaker or cheaper one would make
+	// bob's wrong passwords answer faster than an unknown user's.
+	if err := users.SetHash("bob", "$2y$10$V3zxIBy10SC.QG4.rb.Rs.0bKQjNTwoPGHvlnUUq5fme5wo4ML0Nm"); err != nil {
 		panic(err)
 	}
 	ctx := context.Background()

@@ -95,7 +95,7 @@ func (a Argon2id) Name() string {
 // zero). bcrypt uses only the first 72 bytes of a password; Hash refuses
 // longer ones rather than truncate silently.
 type Bcrypt struct {
-	Cost int
+	Cost int // 4 to MaxBcryptCost; bcrypt.DefaultCost (10) if zero
 }
 
 // Hash returns the bcrypt hash of password ($2a$).

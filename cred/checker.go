@@ -24,8 +24,12 @@ type Checker interface {
 // CheckerFunc adapts a function into a Checker handling the given
 // interfaces. See NewCheckerFunc.
 type CheckerFunc struct {
+	// Interfaces are the credential interfaces the checker handles
+	// (reflect.TypeFor[cred.UsernamePassword](), ...).
 	Interfaces []reflect.Type
-	Func       func(ctx context.Context, creds Credentials, mind Mind) (AvatarID, error)
+	// Func checks credentials of one of Interfaces, as
+	// Checker.RequestAvatarID does.
+	Func func(ctx context.Context, creds Credentials, mind Mind) (AvatarID, error)
 	// Name describes the checker in error messages; optional.
 	Name string
 }

@@ -68,6 +68,8 @@ type Anonymous interface {
 // checker's success, like checkers.Throttle ending a user's backoff, count
 // such an acceptance as neither a success nor a failure.
 type Inconclusive interface {
+	// Inconclusive reports, once a checker has accepted the credentials,
+	// whether the login does not go through after all (see above).
 	Inconclusive() bool
 }
 
@@ -102,7 +104,7 @@ var builtinInterfaces = []reflect.Type{
 // encoding/xml skip it, and fmt, printing a struct that holds the
 // credentials in a field it cannot call String on, shows only an address.
 type PasswordCredentials struct {
-	User string
+	User string // the user name as the client gave it
 	pass *string
 }
 

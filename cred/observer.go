@@ -57,18 +57,20 @@ func OutcomeOf(err error) Outcome {
 
 // LoginEvent describes one login attempt. It never holds a password or hash.
 type LoginEvent struct {
-	Protocol   string
-	Username   string // as the client gave it; empty for anonymous
-	RemoteAddr netip.AddrPort
-	Outcome    Outcome
-	ID         AvatarID // who logged in, on success
-	Duration   time.Duration
-	Err        error // set for OutcomeError and OutcomeUnhandled only
+	Protocol   string         // Mind.Protocol: "http", "ftp", ...
+	Username   string         // as the client gave it; empty for anonymous
+	RemoteAddr netip.AddrPort // Mind.RemoteAddr; zero if unknown
+	Outcome    Outcome        // how the login ended
+	ID         AvatarID       // who logged in, on success
+	Duration   time.Duration  // from the call to Login to its answer
+	Err        error          // set for OutcomeError and OutcomeUnhandled only
 }
 
 // Observer is told of every login the portal handles, for audit logs and
 // metrics. It is called synchronously and must be quick.
 type Observer interface {
+	// ObserveLogin is called once per login, after it is decided, with
+	// the context Login was given.
 	ObserveLogin(ctx context.Context, ev LoginEvent)
 }
 

@@ -19,6 +19,7 @@ import (
 // returning any as the interface: a protocol that wants only the login
 // (httpauth's Wrap) then works with every realm.
 type Realm interface {
+	// RequestAvatar returns the avatar for id, as one of ifaces (see above).
 	RequestAvatar(ctx context.Context, id AvatarID, mind Mind, ifaces ...reflect.Type) (iface reflect.Type, avatar any, logout func(), err error)
 }
 

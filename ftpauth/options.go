@@ -28,7 +28,7 @@ var DefaultAnonymousNames = []string{"anonymous", "ftp"}
 // PortRange is an inclusive range of TCP ports for passive data connections.
 // The zero value lets the operating system choose a free port each time.
 type PortRange struct {
-	Start, End int
+	Start, End int // first and last port, both included
 }
 
 // Options configure a Driver or a Server. The zero value is usable: it

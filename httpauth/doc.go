@@ -25,11 +25,14 @@
 //
 // # Shortest use
 //
-//	portal, _ := cred.NewPortal(realm, checker)
-//	basic, _ := httpauth.NewBasic("files")
+//	portal, err := cred.NewPortal(realm, checker)
+//	if err != nil { ... }
+//	basic, err := httpauth.NewBasic("files")
+//	if err != nil { ... } // a realm with a control character
 //	digest, err := httpauth.NewDigest(portal, httpauth.DigestOptions{Realm: "files"})
 //	if err != nil { ... } // no checker can verify Digest responses
 //	m, err := httpauth.New(portal, digest, basic)
 //	if err != nil { ... }
-//	http.ListenAndServe(addr, m.Wrap(files))
+//	http.ListenAndServe(addr, m.Handler())   // the realm's http.Handler serves
+//	http.ListenAndServe(addr, m.Wrap(files)) // or yours, with AvatarIDFrom(r.Context())
 package httpauth

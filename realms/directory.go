@@ -47,7 +47,9 @@ type DirectoryOptions struct {
 	// exist. Empty means the root of the afero.Fs.
 	Root string
 	// PerUser roots each user at Root/<user name>, created with mode 0750
-	// on the user's first login; otherwise every user shares Root.
+	// on the user's first login (with ReadOnly, never created: a user
+	// without a directory is refused with cred.ErrLoginDenied); otherwise
+	// every user shares Root.
 	PerUser bool
 	// ReadOnly makes every avatar read-only: writes fail with syscall.EPERM.
 	ReadOnly bool

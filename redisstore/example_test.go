@@ -18,6 +18,10 @@ import (
 // Every server behind the load balancer runs this with the same Redis and
 // the same Digest key: a nonce issued by one is accepted by all, each
 // nonce-count once, and failed logins are counted together.
+//
+// It needs a Redis and a DIGEST_KEY of 32 random bytes or more, and serves
+// until stopped, so it has no Output: go test compiles it but does not run
+// it (the package's tests run the same wiring against a real Redis).
 func Example() {
 	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("GOCRED_REDIS_ADDR")})
 	nonces, err := redisstore.NewNonceStore(rdb, redisstore.NonceStoreOptions{})
@@ -50,5 +54,5 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	log.Fatal(http.ListenAndServe(":8080", auth.Handler()))
+	log.Fatal(http.ListenAndServe("127.0.0.1:8080", auth.Handler()))
 }

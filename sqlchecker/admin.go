@@ -27,8 +27,8 @@ var (
 	ErrNoSuchUser = errors.New("sqlchecker: no such user")
 )
 
-// execer is what CreateSchema needs: *sql.DB, *sql.Tx and *sql.Conn.
-type execer interface {
+// Execer is what CreateSchema needs: a *sql.DB, *sql.Tx or *sql.Conn.
+type Execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
@@ -38,7 +38,7 @@ type execer interface {
 // unexported pointer, read with Hex: no way of printing or encoding an HA1
 // shows it, even inside another struct's field.
 type HA1 struct {
-	Realm     string
+	Realm     string  // the Digest realm it is for
 	Algorithm string  // cred.AlgorithmMD5, cred.AlgorithmSHA256 or cred.AlgorithmSHA512_256
 	hash      *string // lower-case hex
 }
@@ -102,8 +102,8 @@ func NewHA1(username, realm, algorithm, password string) (HA1, error) {
 
 // UserInfo describes a stored user, without any secret.
 type UserInfo struct {
-	Name     string
-	Disabled bool
+	Name     string // the user name
+	Disabled bool   // whether logins are refused (see Admin.SetDisabled)
 	// Digest lists the realm and algorithm of each stored HA1; their Hex
 	// is empty.
 	Digest []HA1

@@ -67,6 +67,10 @@ func Example() {
 
 // PostgreSQL, shared by several servers: the same checker, with the pgx
 // driver and the Postgres dialect.
+//
+// It needs a PostgreSQL server, so it has no Output: go test compiles it
+// but does not run it (the package's tests run the checker against a real
+// PostgreSQL).
 func Example_postgres() {
 	db, err := sql.Open("pgx", os.Getenv("GOCRED_POSTGRES_DSN"))
 	if err != nil {

@@ -34,7 +34,7 @@ CREATE INDEX IF NOT EXISTS gocred_digest_ha1_realm ON gocred_digest_ha1 (realm, 
 `
 
 // CreateSchema creates the tables of Schema if they do not exist yet.
-func CreateSchema(ctx context.Context, db execer) error {
+func CreateSchema(ctx context.Context, db Execer) error {
 	// One statement per call: not every driver runs several in one Exec.
 	for stmt := range strings.SplitSeq(Schema, ";") {
 		if strings.TrimSpace(stmt) == "" {
