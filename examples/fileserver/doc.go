@@ -16,7 +16,9 @@
 //   - Checkers: an Apache htpasswd file (-htpasswd; bcrypt, apr1, SHA-1,
 //     SHA-256/512-crypt: any format Apache's htpasswd writes) checks passwords;
 //     an htdigest file (-htdigest) holds HA1 hashes for -realm and checks both
-//     Digest proofs and passwords. Both may be given. They are wrapped, in
+//     Digest proofs and passwords. Both may be given (a user in both logs
+//     in with either file's password, htpasswd's tried first). They are
+//     wrapped, in
 //     this order, by a concurrency limit (slow hashes cannot take every CPU), a
 //     verification cache (a client that resends the same password pays for
 //     bcrypt once) and one throttle (failed logins count per user and address,
