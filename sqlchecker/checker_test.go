@@ -266,6 +266,23 @@ func TestCacheOverSQL(t *testing.T) {
 // of time as a wrong password. Timing is only checked to within a factor of
 // ten (a busy machine makes it noisy), which still catches a missing dummy:
 // a query alone is hundreds of times cheaper than bcrypt.
+// medianFailure returns the median time of n refused logins of user with
+// a wrong password.
+func medianFailure(t *testing.T, c *sqlchecker.Checker, user string, n int) time.Duration {
+	t.Helper()
+	var ds []time.Duration
+	for range n {
+		start := time.Now()
+		_, err := c.RequestAvatarID(context.Background(), cred.NewUsernamePassword(user, "wrong"), cred.Mind{})
+		ds = append(ds, time.Since(start))
+		if !errors.Is(err, cred.ErrUnauthorizedLogin) {
+			t.Fatalf("login of %q: %v", user, err)
+		}
+	}
+	slices.Sort(ds)
+	return ds[len(ds)/2]
+}
+
 func TestUnknownUsersAreNotMuchCheaperThanWrongPasswords(t *testing.T) {
 	// A hasher slow enough for its cost to dominate the query's.
 	slow := checkers.Bcrypt{Cost: 8}
@@ -278,20 +295,7 @@ func TestUnknownUsersAreNotMuchCheaperThanWrongPasswords(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := newChecker(t, db, sqlchecker.Options{Hasher: slow})
-	median := func(user string) time.Duration {
-		var ds []time.Duration
-		for range 7 {
-			start := time.Now()
-			_, err := c.RequestAvatarID(context.Background(), cred.NewUsernamePassword(user, "wrong"), cred.Mind{})
-			ds = append(ds, time.Since(start))
-			if !errors.Is(err, cred.ErrUnauthorizedLogin) {
-				t.Fatalf("login of %q: %v", user, err)
-			}
-		}
-		slices.Sort(ds)
-		return ds[len(ds)/2]
-	}
-	wrong, unknown := median("alice"), median("nobody")
+	wrong, unknown := medianFailure(t, c, "alice", 7), medianFailure(t, c, "nobody", 7)
 	t.Logf("median: wrong password %v, unknown user %v", wrong, unknown)
 	// Without the dummy hash an unknown user costs one query, hundreds of
 	// times less than a bcrypt verification; the wide margin keeps a busy
@@ -377,19 +381,7 @@ func TestFailedLoginsCostAlikeInAMixedStore(t *testing.T) {
 	if err := sqlchecker.NewAdmin(db, sqlchecker.SQLite).AddUser(context.Background(), "alice", h); err != nil {
 		t.Fatal(err)
 	}
-	median := func(c *sqlchecker.Checker, user string) time.Duration {
-		var ds []time.Duration
-		for range 5 {
-			start := time.Now()
-			_, err := c.RequestAvatarID(context.Background(), cred.NewUsernamePassword(user, "wrong"), cred.Mind{})
-			ds = append(ds, time.Since(start))
-			if !errors.Is(err, cred.ErrUnauthorizedLogin) {
-				t.Fatalf("login of %q: %v", user, err)
-			}
-		}
-		slices.Sort(ds)
-		return ds[len(ds)/2]
-	}
+	median := func(c *sqlchecker.Checker, user string) time.Duration { return medianFailure(t, c, user, 5) }
 	alike := func(t *testing.T, unknown, wrong time.Duration) {
 		t.Helper()
 		t.Logf("median: unknown user %v, wrong password %v", unknown, wrong)
