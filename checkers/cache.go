@@ -169,6 +169,13 @@ func (c *Cache) RequestAvatarID(ctx context.Context, creds cred.Credentials, min
 	user := up.Username()
 	stored, found, err := c.stored(ctx, user)
 	if err != nil {
+		if _, overChain := stamperOf(c.inner); overChain {
+			// One member's store is down: the chain may still answer
+			// from another. Without the whole stamp no entry can be
+			// trusted or made, so the inner checker decides alone.
+			c.misses.Add(1)
+			return c.inner.RequestAvatarID(ctx, creds, mind)
+		}
 		return cred.AvatarID{}, fmt.Errorf("checkers: cache: looking up the stored hash: %w", err)
 	}
 	if !found {
@@ -199,7 +206,7 @@ func (c *Cache) RequestAvatarID(ctx context.Context, creds cred.Credentials, min
 // stored returns what the inner checker's store holds for user: its
 // password hash or, over a Chain, what every member holds.
 func (c *Cache) stored(ctx context.Context, user string) (string, bool, error) {
-	if st, ok := c.lookup.(secretStamper); ok {
+	if st, ok := stamperOf(c.inner); ok {
 		return st.secretStamp(ctx, user)
 	}
 	return c.lookup.LookupPasswordHash(ctx, user)

@@ -176,6 +176,20 @@ type secretStamper interface {
 	secretStamp(ctx context.Context, username string) (stamp string, found bool, err error)
 }
 
+// stamperOf returns the secretStamper c is or wraps through Limits and
+// Throttles (which hold no secrets of their own), if any.
+func stamperOf(c cred.Checker) (secretStamper, bool) {
+	switch w := c.(type) {
+	case secretStamper:
+		return w, true
+	case *Limit:
+		return stamperOf(w.inner)
+	case *Throttle:
+		return stamperOf(w.inner)
+	}
+	return nil, false
+}
+
 // secretStamp returns what each member holds for username (a password hash,
 // an HA1), each with its member's position and length, so a Cache over the
 // chain keys its entries by all of it: whichever member accepted a
@@ -188,7 +202,7 @@ func (c *Chain) secretStamp(ctx context.Context, username string) (string, bool,
 		var s string
 		var ok bool
 		var err error
-		if st, isStamper := m.(secretStamper); isStamper {
+		if st, isStamper := stamperOf(m); isStamper {
 			s, ok, err = st.secretStamp(ctx, username)
 		} else if lk, canLookup := passwordHashLookupOf(m); canLookup {
 			s, ok, err = lk.LookupPasswordHash(ctx, username)

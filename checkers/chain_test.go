@@ -273,3 +273,58 @@ func TestCacheOverAChainForgetsAPasswordChangedInALaterStore(t *testing.T) {
 		}
 	}
 }
+
+// A chain whose second store is down still logs in the first store's
+// users; a Cache over it must not do worse.
+func TestCacheOverAChainWithAMemberDown(t *testing.T) {
+	local := newDecoStore(t, bcrypt.MinCost, map[string]string{"alice": "right"})
+	down := &failingLookup{newDecoStore(t, bcrypt.MinCost, nil)}
+	p := decoPortal(t, newDecoCache(t, checkers.NewChain(local, down), checkers.CacheOptions{}))
+	for range 2 {
+		if _, err := decoLogin(p, "alice", "right", cred.Mind{}); err != nil {
+			t.Fatalf("alice through a cache over a chain with a member down: %v, want her logged in as without the cache", err)
+		}
+	}
+	if _, err := decoLogin(p, "alice", "wrong", cred.Mind{}); !errors.Is(err, cred.ErrUnauthorizedLogin) {
+		t.Fatalf("a wrong password: %v, want refused", err)
+	}
+}
+
+// An htdigest file wrapped in a Limit, alone or in a chain of its own, is
+// still part of the cache's key.
+func TestCacheOverAChainSeesAWrappedHtdigest(t *testing.T) {
+	htdigest := func(pw string) string {
+		return fmt.Sprintf("alice:files:%x\n", md5.Sum([]byte("alice:files:"+pw)))
+	}
+	for name, wrap := range map[string]func(*checkers.Htdigest) cred.Checker{
+		"Limit(Htdigest)":        func(d *checkers.Htdigest) cred.Checker { return checkers.NewLimit(d, 0) },
+		"Limit(Chain(Htdigest))": func(d *checkers.Htdigest) cred.Checker { return checkers.NewLimit(checkers.NewChain(d), 0) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "users.htdigest")
+			if err := os.WriteFile(path, []byte(htdigest("digest-pw")), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			digest, err := checkers.NewHtdigest(path, "files")
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := newDecoStore(t, bcrypt.MinCost, map[string]string{"alice": "first-pw"})
+			p := decoPortal(t, newDecoCache(t, checkers.NewChain(first, wrap(digest)), checkers.CacheOptions{}))
+			for range 2 {
+				if _, err := decoLogin(p, "alice", "digest-pw", cred.Mind{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.WriteFile(path, []byte("bob:files:00000000000000000000000000000000\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := digest.Reload(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := decoLogin(p, "alice", "digest-pw", cred.Mind{}); !errors.Is(err, cred.ErrUnauthorizedLogin) {
+				t.Fatalf("alice with digest-pw, removed from the htdigest file: %v, want refused", err)
+			}
+		})
+	}
+}
