@@ -13,15 +13,17 @@ import (
 // for others, during a migration say).
 //
 // It learns the hash classes (algorithm and cost parameters) the store
-// holds: at construction from the hashes given to NewPasswordVerifier, then
-// from every hash it verifies, up to MaxPasswordVerifierClasses. For each
+// holds: from the hashes given to NewPasswordVerifier and Learn, then from
+// every hash it verifies, up to MaxPasswordVerifierClasses. For each
 // class it keeps a dummy hash of a random password. A failed login, wrong
 // password or unknown user, then costs one check of each class learnt: a
 // wrong password its own check plus one dummy of every other class, an
 // unknown user one dummy of every class. Until a class is learnt, a name
 // holding it can be told from an unknown one by timing, so seed it with a
 // hash of each class the store is known to hold (a dummy made by the
-// Hasher new passwords are stored with, at least).
+// Hasher new passwords are stored with, at least). A class met once
+// MaxPasswordVerifierClasses are known is not learnt, and its users can be
+// told from unknown names the same way: Learn reports that as an error.
 //
 // A PasswordVerifier is safe for concurrent use.
 type PasswordVerifier struct {
@@ -43,13 +45,26 @@ func NewPasswordVerifier(known ...string) (*PasswordVerifier, error) {
 	v := &PasswordVerifier{}
 	v.dummies.Store(&[]htpasswdEntry{})
 	for i, h := range known {
-		info, err := parseHash(h)
-		if err != nil {
+		if err := v.Learn(h); err != nil {
 			return nil, fmt.Errorf("checkers: NewPasswordVerifier: hash %d: %w", i+1, err)
 		}
-		v.learn(info, h)
 	}
 	return v, nil
+}
+
+// Learn adds the class of encoded, a hash of the store's (or of a random
+// password made the same way), if v does not know it yet. It fails if
+// encoded is not a hash VerifyPassword understands, or if v already knows
+// MaxPasswordVerifierClasses other classes.
+func (v *PasswordVerifier) Learn(encoded string) error {
+	info, err := parseHash(encoded)
+	if err != nil {
+		return err
+	}
+	if !v.learn(info, encoded) {
+		return fmt.Errorf("checkers: a password verifier knows at most %d hash classes; %s is not among them", MaxPasswordVerifierClasses, info.class)
+	}
+	return nil
 }
 
 // newPasswordVerifierOf returns a verifier seeded with already-made
@@ -90,26 +105,27 @@ func (v *PasswordVerifier) Verify(encoded string, found bool, password string) (
 // Classes returns how many hash classes v has learnt.
 func (v *PasswordVerifier) Classes() int { return len(*v.dummies.Load()) }
 
-// learn adds a dummy of info's class, if v has none yet and has room.
-func (v *PasswordVerifier) learn(info hashInfo, encoded string) {
+// learn adds a dummy of info's class, if v has none yet and has room. It
+// reports whether v knows the class afterwards.
+func (v *PasswordVerifier) learn(info hashInfo, encoded string) bool {
 	for {
 		old := v.dummies.Load()
-		if len(*old) >= MaxPasswordVerifierClasses {
-			return
-		}
 		for _, d := range *old {
 			if d.info.class == info.class {
-				return
+				return true
 			}
+		}
+		if len(*old) >= MaxPasswordVerifierClasses {
+			return false
 		}
 		nd := htpasswdEntry{hash: dummyHashLike(info, encoded)}
 		var err error
 		if nd.info, err = parseHash(nd.hash); err != nil {
-			return
+			return false
 		}
 		next := append(slices.Clip(*old), nd)
 		if v.dummies.CompareAndSwap(old, &next) {
-			return
+			return true
 		}
 	}
 }

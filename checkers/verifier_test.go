@@ -53,6 +53,13 @@ func TestPasswordVerifier(t *testing.T) {
 	if n := v.Classes(); n != checkers.MaxPasswordVerifierClasses {
 		t.Errorf("Classes() = %d after many classes, want the bound %d", n, checkers.MaxPasswordVerifierClasses)
 	}
+	ninth, _ := checkers.Argon2id{MemoryKiB: 64, Time: 60}.Hash("x")
+	if err := v.Learn(ninth); err == nil || !strings.Contains(err.Error(), "at most") {
+		t.Errorf("Learn of a class beyond the bound: %v, want it refused", err)
+	}
+	if err := v.Learn(b); err != nil {
+		t.Errorf("Learn of a class already known, at the bound: %v", err)
+	}
 }
 
 // A store that cannot list its users checks a login through a

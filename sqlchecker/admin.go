@@ -130,7 +130,7 @@ func (a *Admin) CreateSchema(ctx context.Context) error { return CreateSchema(ct
 // the name is taken, and with an error matching checkers.ErrUnsupportedHash
 // if the hash cannot be verified.
 func (a *Admin) AddUser(ctx context.Context, name, passwordHash string, ha1s ...HA1) error {
-	if err := validate(name, passwordHash, ha1s); err != nil {
+	if err := validate(a.dialect, name, passwordHash, ha1s); err != nil {
 		return err
 	}
 	return a.tx(ctx, func(tx *sql.Tx) error {
@@ -138,9 +138,10 @@ func (a *Admin) AddUser(ctx context.Context, name, passwordHash string, ha1s ...
 		// transaction that has read into one that writes while another
 		// writes (it fails at once with "database is locked", whatever
 		// busy_timeout says), and two admins adding one name at once must
-		// not both see it free. ON CONFLICT DO NOTHING is SQLite 3.24's and
-		// PostgreSQL 9.5's.
-		res, err := tx.ExecContext(ctx, a.q(`INSERT INTO gocred_users (username, password_hash, disabled) VALUES (?, ?, ?) ON CONFLICT (username) DO NOTHING`), name, passwordHash, false)
+		// not both see it free. ON CONFLICT DO NOTHING (SQLite 3.24,
+		// PostgreSQL 9.5), without a target, so a table of one's own
+		// with another unique key on the name works too.
+		res, err := tx.ExecContext(ctx, a.q(`INSERT INTO gocred_users (username, password_hash, disabled) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`), name, passwordHash, false)
 		if err != nil {
 			return err
 		}
@@ -157,7 +158,7 @@ func (a *Admin) AddUser(ctx context.Context, name, passwordHash string, ha1s ...
 // the ones given (none: the user can no longer log in with Digest), in one
 // transaction, so no HA1 of the old password survives the change.
 func (a *Admin) SetPassword(ctx context.Context, name, passwordHash string, ha1s ...HA1) error {
-	if err := validate(name, passwordHash, ha1s); err != nil {
+	if err := validate(a.dialect, name, passwordHash, ha1s); err != nil {
 		return err
 	}
 	return a.tx(ctx, func(tx *sql.Tx) error {
@@ -289,12 +290,12 @@ func mustAffect(res sql.Result, name string) error {
 
 // validate checks what is about to be stored, so the store never holds a
 // hash that would fail every login.
-func validate(name, passwordHash string, ha1s []HA1) error {
+func validate(d Dialect, name, passwordHash string, ha1s []HA1) error {
 	if name == "" {
 		return errors.New("sqlchecker: admin: empty user name")
 	}
-	if !storable(name) {
-		return fmt.Errorf("sqlchecker: admin: user name %s is not valid UTF-8 without NUL", strconv.Quote(name))
+	if !d.storable(name) {
+		return fmt.Errorf("sqlchecker: admin: user name %s is not valid UTF-8 without NUL, which PostgreSQL needs", strconv.Quote(name))
 	}
 	// Verifying an empty password against the hash decodes and checks it;
 	// the answer itself does not matter.
@@ -310,8 +311,8 @@ func validate(name, passwordHash string, ha1s []HA1) error {
 		if b, err := hex.DecodeString(h.Hex()); err != nil || len(b)*2 != len(dummyHA1[alg]) {
 			return fmt.Errorf("sqlchecker: admin: %v is not %d hex digits", h, len(dummyHA1[alg]))
 		}
-		if !storable(h.Realm) {
-			return fmt.Errorf("sqlchecker: admin: %v: the realm is not valid UTF-8 without NUL", h)
+		if !d.storable(h.Realm) {
+			return fmt.Errorf("sqlchecker: admin: %v: the realm is not valid UTF-8 without NUL, which PostgreSQL needs", h)
 		}
 		k := h.Realm + "\x00" + alg
 		if slices.Contains(seen, k) {

@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/gocred/gocred/cred"
 	"github.com/gocred/gocred/sqlchecker"
 )
 
@@ -89,24 +91,72 @@ func TestAdminConcurrentAddUsersOnSQLite(t *testing.T) {
 }
 
 // A name or realm that PostgreSQL cannot store (and the checker would
-// refuse) is refused by Admin, naming the problem.
-func TestAdminRefusesUnstorableNames(t *testing.T) {
+// refuse) is refused by Admin there, naming the problem; SQLite stores and
+// matches any bytes, so there such a user is added and logs in.
+func TestAdminNamesPostgreSQLCannotStore(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+		admin := sqlchecker.NewAdmin(db, b.dialect)
+		h, err := testHasher.Hash("pw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ha1, err := sqlchecker.NewHA1("bob", "fi\x00les", "SHA-256", "pw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newChecker(t, db, sqlchecker.Options{Dialect: b.dialect})
+		for _, name := range []string{"al\x00ice", "ren\xe9"} {
+			err := admin.AddUser(context.Background(), name, h)
+			if b.dialect == sqlchecker.Postgres {
+				if err == nil || !strings.Contains(err.Error(), "PostgreSQL needs") {
+					t.Errorf("AddUser(%q): %v, want it refused, saying why", name, err)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("AddUser(%q) on SQLite: %v", name, err)
+			}
+			if _, err := c.RequestAvatarID(context.Background(), cred.NewUsernamePassword(name, "pw"), cred.Mind{}); err != nil {
+				t.Errorf("login of %q on SQLite: %v", name, err)
+			}
+			if err := admin.SetPassword(context.Background(), name, h); err != nil {
+				t.Errorf("SetPassword(%q) on SQLite: %v", name, err)
+			}
+		}
+		err = admin.AddUser(context.Background(), "bob", h, ha1)
+		if (b.dialect == sqlchecker.Postgres) != (err != nil) {
+			t.Errorf("AddUser with a realm holding NUL: %v", err)
+		}
+	})
+}
+
+// A users table of one's own, made before CreateSchema (which keeps it),
+// whose names are unique by another key than a plain one on username.
+func TestAdminAddUserOnATableOfOnesOwn(t *testing.T) {
 	db := openSQLite(t)
+	ctx := context.Background()
+	for _, s := range []string{
+		`DROP TABLE gocred_digest_ha1`,
+		`DROP TABLE gocred_users`,
+		`CREATE TABLE gocred_users (id INTEGER PRIMARY KEY, username TEXT NOT NULL, password_hash TEXT NOT NULL, disabled BOOLEAN NOT NULL DEFAULT FALSE)`,
+		`CREATE UNIQUE INDEX gocred_users_name ON gocred_users (lower(username))`,
+	} {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
 	admin := sqlchecker.NewAdmin(db, sqlchecker.SQLite)
+	if err := admin.CreateSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
 	h, err := testHasher.Hash("pw")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"al\x00ice", "ren\xe9"} {
-		if err := admin.AddUser(context.Background(), name, h); err == nil {
-			t.Errorf("AddUser(%q) succeeded", name)
-		}
+	if err := admin.AddUser(ctx, "alice", h); err != nil {
+		t.Fatalf("AddUser of a new name: %v", err)
 	}
-	ha1, err := sqlchecker.NewHA1("bob", "fi\x00les", "SHA-256", "pw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := admin.AddUser(context.Background(), "bob", h, ha1); err == nil {
-		t.Error("AddUser with a realm holding NUL succeeded")
+	if err := admin.AddUser(ctx, "ALICE", h); !errors.Is(err, sqlchecker.ErrUserExists) {
+		t.Fatalf("AddUser of a name taken by the table's own key: %v, want ErrUserExists", err)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -92,8 +91,9 @@ type Options struct {
 //     HA1 are cred.ErrUnauthorizedLogin, after verifications of the same
 //     cost (one of each hash class known, see Options.Hasher), so timing
 //     does not tell which users exist;
-//   - a user name that is not valid UTF-8 or holds NUL (which PostgreSQL
-//     cannot take as a parameter) is refused like an unknown user;
+//   - on PostgreSQL, a user name that is not valid UTF-8 or holds NUL
+//     (which it cannot take as a parameter) is refused like an unknown
+//     user;
 //   - a disabled user with the right password is cred.ErrLoginDenied; with a
 //     wrong password it is cred.ErrUnauthorizedLogin like anyone else, so a
 //     guesser cannot learn that an account is disabled;
@@ -114,6 +114,7 @@ type Checker struct {
 	fixedAlgs   []string
 	ifaces      []reflect.Type
 	verifier    *checkers.PasswordVerifier
+	dialect     Dialect
 	logger      *slog.Logger
 }
 
@@ -162,10 +163,16 @@ func New(db *sql.DB, opts Options) (*Checker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlchecker: New: making the dummy hash with %s: %w", opts.Hasher.Name(), err)
 	}
-	// The dummy last, so an error's position is one of KnownHashes.
-	verifier, err := checkers.NewPasswordVerifier(append(slices.Clone(opts.KnownHashes), dummy)...)
+	// The Hasher's class first: it is the one new passwords get, so it
+	// must never be the one left out at the verifier's bound.
+	verifier, err := checkers.NewPasswordVerifier(dummy)
 	if err != nil {
-		return nil, fmt.Errorf("sqlchecker: New: Options.KnownHashes: %w", err)
+		return nil, fmt.Errorf("sqlchecker: New: Options.Hasher %s makes hashes VerifyPassword cannot check: %w", opts.Hasher.Name(), err)
+	}
+	for i, h := range opts.KnownHashes {
+		if err := verifier.Learn(h); err != nil {
+			return nil, fmt.Errorf("sqlchecker: New: Options.KnownHashes[%d]: %w", i, err)
+		}
 	}
 	if opts.Name == "" {
 		opts.Name = "sql"
@@ -179,6 +186,7 @@ func New(db *sql.DB, opts Options) (*Checker, error) {
 		fixedAlgs:   algs,
 		ifaces:      []reflect.Type{cred.UsernamePasswordType, cred.UsernameDigestHashType},
 		verifier:    verifier,
+		dialect:     opts.Dialect,
 		logger:      opts.Logger,
 	}
 	if opts.PasswordOnly {
@@ -260,7 +268,7 @@ func (c *Checker) checkPassword(ctx context.Context, up cred.UsernamePassword) (
 	if user == "" {
 		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
 	}
-	if !storable(user) {
+	if !c.dialect.storable(user) {
 		c.verifier.Verify("", false, up.Password()) // as for an unknown user
 		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
 	}
@@ -283,7 +291,7 @@ func (c *Checker) checkDigest(ctx context.Context, d cred.UsernameDigestHash) (c
 	if user == "" || !ok {
 		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
 	}
-	if !storable(user) || !storable(d.Realm()) {
+	if !c.dialect.storable(user) || !c.dialect.storable(d.Realm()) {
 		d.CheckHash(dummyHA1[alg]) // as for an unknown user
 		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
 	}
@@ -304,12 +312,13 @@ func (c *Checker) checkDigest(ctx context.Context, d cred.UsernameDigestHash) (c
 	return c.outcome(user, d.CheckHash(ha1), row.disabled)
 }
 
-// storable reports whether s can be a user name or realm in the database:
-// valid UTF-8 without NUL. PostgreSQL refuses any other text as a query
-// parameter (an error, which would be an internal error rather than a
-// refusal); Admin stores no other name.
-func storable(s string) bool {
-	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+// storable reports whether s can be a user name or realm in a database of
+// dialect d. PostgreSQL takes only valid UTF-8 without NUL as text (any
+// other query parameter is an error, which would be an internal error
+// rather than a refusal), and its Admin stores no other name; SQLite
+// stores and matches any bytes.
+func (d Dialect) storable(s string) bool {
+	return d != Postgres || (utf8.ValidString(s) && strings.IndexByte(s, 0) < 0)
 }
 
 // outcome turns a verification into the result. The disabled flag is only
@@ -335,7 +344,7 @@ func (c *Checker) dbError(user string, err error) error {
 // reported as not found, so a cache never answers for them and disabling a
 // user takes effect at once.
 func (c *Checker) LookupPasswordHash(ctx context.Context, username string) (string, bool, error) {
-	if !storable(username) {
+	if !c.dialect.storable(username) {
 		return "", false, nil
 	}
 	row, found, err := c.query(ctx, c.passwordQ, username)

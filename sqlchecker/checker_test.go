@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -405,8 +406,28 @@ func TestFailedLoginsCostAlikeInAMixedStore(t *testing.T) {
 	})
 	t.Run("a KnownHashes entry that is no hash is named", func(t *testing.T) {
 		_, err := sqlchecker.New(db, sqlchecker.Options{Hasher: testHasher, KnownHashes: []string{"$2y$10$short"}})
-		if err == nil || !strings.Contains(err.Error(), "KnownHashes: checkers: NewPasswordVerifier: hash 1") {
-			t.Fatalf("New: %v, want an error naming KnownHashes' first hash", err)
+		if err == nil || !strings.Contains(err.Error(), "KnownHashes[0]") {
+			t.Fatalf("New: %v, want an error naming KnownHashes[0]", err)
+		}
+	})
+	t.Run("a Hasher making unverifiable hashes is named", func(t *testing.T) {
+		_, err := sqlchecker.New(db, sqlchecker.Options{Hasher: plainHasher{}})
+		if err == nil || !strings.Contains(err.Error(), "Options.Hasher plain") || strings.Contains(err.Error(), "KnownHashes") {
+			t.Fatalf("New: %v, want an error naming the Hasher", err)
+		}
+	})
+	t.Run("more classes than a verifier knows are refused, not dropped", func(t *testing.T) {
+		var known []string
+		for cost := 4; cost < 4+checkers.MaxPasswordVerifierClasses; cost++ { // with the Hasher's, one too many
+			h, err := checkers.Bcrypt{Cost: cost}.Hash("x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			known = append(known, h)
+		}
+		_, err := sqlchecker.New(db, sqlchecker.Options{Hasher: testHasher, KnownHashes: known})
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("KnownHashes[%d]", len(known)-1)) {
+			t.Fatalf("New with the Hasher and %d more classes: %v, want the last refused", len(known), err)
 		}
 	})
 }
@@ -459,3 +480,9 @@ func TestPingFindsWrongColumns(t *testing.T) {
 		}
 	})
 }
+
+// plainHasher is a Hasher of one's own making what VerifyPassword refuses.
+type plainHasher struct{}
+
+func (plainHasher) Hash(pw string) (string, error) { return "plain:" + pw, nil }
+func (plainHasher) Name() string                   { return "plain" }
