@@ -139,21 +139,56 @@ func TestHasherDefaults(t *testing.T) {
 	})
 }
 
+// Every goroutine changes the store (bob comes and goes) while it logs in:
+// alice's right password is accepted, wrong ones and other users' are
+// refused, in every goroutine, and bob, whenever he is there, has his own
+// password only.
 func TestMemoryIsSafeForConcurrentUse(t *testing.T) {
+	ctx := context.Background()
 	m := NewMemory(Bcrypt{Cost: 4})
-	m.Add("alice", "pw")
+	if err := m.Add("alice", "pw-alice"); err != nil {
+		t.Fatal(err)
+	}
+	login := func(user, pw string) (cred.AvatarID, error) {
+		return m.RequestAvatarID(ctx, cred.NewUsernamePassword(user, pw), cred.Mind{})
+	}
 	var wg sync.WaitGroup
 	for i := range 4 {
 		wg.Go(func() {
-			for j := range 20 {
+			for j := range 10 {
 				switch (i + j) % 3 {
 				case 0:
-					m.Add("bob", "pw")
+					if err := m.Add("bob", "pw-bob"); err != nil {
+						t.Errorf("goroutine %d: Add: %v", i, err)
+						return
+					}
 				case 1:
 					m.Remove("bob")
 				}
-				m.RequestAvatarID(context.Background(), cred.NewUsernamePassword("alice", "pw"), cred.Mind{})
-				m.LookupPasswordHash(context.Background(), "bob")
+				if id, err := login("alice", "pw-alice"); err != nil || id != cred.UserID("alice") {
+					t.Errorf("goroutine %d: alice's right password: %v, %v", i, id, err)
+					return
+				}
+				for _, c := range [][2]string{{"alice", "pw-bob"}, {"alice", "pw-alice "}, {"bob", "pw-alice"}, {"carol", "pw-alice"}} {
+					if id, err := login(c[0], c[1]); !errors.Is(err, cred.ErrUnauthorizedLogin) {
+						t.Errorf("goroutine %d: %s with %q: %v, %v, want refused", i, c[0], c[1], id, err)
+						return
+					}
+				}
+				// bob may be there or not, but never with another password.
+				if id, err := login("bob", "pw-bob"); err == nil && id != cred.UserID("bob") || err != nil && !errors.Is(err, cred.ErrUnauthorizedLogin) {
+					t.Errorf("goroutine %d: bob's password: %v, %v", i, id, err)
+					return
+				}
+				if h, found, err := m.LookupPasswordHash(ctx, "bob"); err != nil {
+					t.Errorf("goroutine %d: LookupPasswordHash: %v", i, err)
+					return
+				} else if found {
+					if ok, err := VerifyPassword(h, "pw-bob"); !ok || err != nil {
+						t.Errorf("goroutine %d: bob's stored hash does not verify his password: %v, %v", i, ok, err)
+						return
+					}
+				}
 			}
 		})
 	}
