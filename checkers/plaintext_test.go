@@ -165,17 +165,27 @@ func TestInsecurePlaintext(t *testing.T) {
 	})
 }
 
+// Half the goroutines log in with alice's password and half with a wrong
+// one, at once: each gets its own answer every time.
 func TestInsecurePlaintextIsSafeForConcurrentUse(t *testing.T) {
-	p := NewInsecurePlaintext(map[string]string{"alice": "wonderland"})
+	p := NewInsecurePlaintext(map[string]string{"alice": "wonderland", "bob": "builder"})
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
-			pw := "wonderland"
-			if i%2 == 1 {
-				pw = "nope"
+			user, pw, right := "alice", "wonderland", i%2 == 0
+			if !right {
+				pw = []string{"nope", "builder", "wonderlan", ""}[i/2%4]
 			}
 			for range 100 {
-				p.RequestAvatarID(context.Background(), cred.NewUsernamePassword("alice", pw), cred.Mind{})
+				id, err := p.RequestAvatarID(context.Background(), cred.NewUsernamePassword(user, pw), cred.Mind{})
+				if right && (err != nil || id != cred.UserID("alice")) {
+					t.Errorf("goroutine %d: the right password got %v, %v", i, id, err)
+					return
+				}
+				if !right && (!errors.Is(err, cred.ErrUnauthorizedLogin) || id != (cred.AvatarID{})) {
+					t.Errorf("goroutine %d: the wrong password %q got %v, %v, want refused", i, pw, id, err)
+					return
+				}
 			}
 		})
 	}
