@@ -519,20 +519,63 @@ func TestMemoryThrottleStoreIsBounded(t *testing.T) {
 			t.Fatalf("Len = %d, want at most 10", n)
 		}
 	})
-	t.Run("the default store is race-free in concurrent use (the race detector checks)", func(t *testing.T) {
+	t.Run("the default store counts every goroutine's attempts exactly in concurrent use", func(t *testing.T) {
 		s := checkers.NewMemoryThrottleStore()
+		// shared is charged by every goroutine: exactly MaxFailures attempts
+		// go ahead in all, whatever the interleaving.
+		shared := checkers.ThrottleKey{Key: "user:shared", Rule: checkers.ThrottleRule{MaxFailures: 50, Window: time.Hour, Lockout: time.Hour}}
+		var ahead atomic.Int64
 		var wg sync.WaitGroup
 		for g := range 4 {
 			wg.Go(func() {
-				for i := range 200 {
-					keys := []checkers.ThrottleKey{{Key: fmt.Sprint("user:", i%7), Rule: rule}, {Key: fmt.Sprint("addr:", g), Rule: rule}}
-					s.Attempt(ctx, keys, now)
-					s.Forgive(ctx, keys, now)
-					s.Reset(ctx, []string{keys[0].Key})
+				// own is this goroutine's alone: its answers are exact.
+				own := []checkers.ThrottleKey{{Key: fmt.Sprint("addr:", g), Rule: rule}}
+				attempt := func(keys []checkers.ThrottleKey) time.Duration {
+					retry, err := s.Attempt(ctx, keys, now)
+					if err != nil {
+						t.Errorf("goroutine %d: Attempt: %v", g, err)
+					}
+					return retry
+				}
+				for i := range 50 {
+					// Three attempts go ahead, the third reaching the maximum.
+					for n := range rule.MaxFailures {
+						if retry := attempt(own); retry != 0 {
+							t.Errorf("goroutine %d, round %d: attempt %d blocked for %v", g, i, n+1, retry)
+							return
+						}
+					}
+					if retry := attempt(own); retry != rule.Lockout {
+						t.Errorf("goroutine %d, round %d: attempt past the maximum: retry %v, want %v", g, i, retry, rule.Lockout)
+						return
+					}
+					// Forgiving one lifts the lockout: one more goes ahead.
+					if err := s.Forgive(ctx, own, now); err != nil {
+						t.Errorf("goroutine %d: Forgive: %v", g, err)
+						return
+					}
+					if retry := attempt(own); retry != 0 {
+						t.Errorf("goroutine %d, round %d: attempt after Forgive blocked for %v", g, i, retry)
+						return
+					}
+					// Reset forgets the key: the next round starts afresh.
+					if err := s.Reset(ctx, []string{own[0].Key}); err != nil {
+						t.Errorf("goroutine %d: Reset: %v", g, err)
+						return
+					}
+					if attempt([]checkers.ThrottleKey{shared}) == 0 {
+						ahead.Add(1)
+					}
 				}
 			})
 		}
 		wg.Wait()
+		if got := ahead.Load(); got != int64(shared.Rule.MaxFailures) {
+			t.Errorf("%d attempts on the shared key went ahead, want %d", got, shared.Rule.MaxFailures)
+		}
+		if retry, _ := s.Attempt(ctx, []checkers.ThrottleKey{shared}, now); retry <= 0 {
+			t.Errorf("the shared key is not locked out after %d attempts", 4*50)
+		}
 	})
 }
 
