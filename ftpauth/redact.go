@@ -42,8 +42,14 @@ func (h redactHandler) WithGroup(name string) slog.Handler {
 // isPassLine reports whether s is, or could be taken for, an FTP PASS
 // command line: "PASS" in any case, then the end or anything but a letter
 // or digit. So "PASS\tsecret", which the server logs as an unknown
-// command, is redacted too; "PASSIVE" is not.
+// command, is redacted too; "PASSIVE" is not. So is any line ftpserverlib
+// runs as PASS: its command is the word before the first space, upper-cased
+// by strings.ToUpper, which also makes "PASS" of "paſs" (U+017F, the long
+// s).
 func isPassLine(s string) bool {
+	if verb, _, _ := strings.Cut(s, " "); len(verb) <= 3*len("PASS") && strings.ToUpper(verb) == "PASS" {
+		return true
+	}
 	s = strings.TrimLeft(s, " \t")
 	if len(s) < 4 || !strings.EqualFold(s[:4], "PASS") {
 		return false
