@@ -179,7 +179,8 @@ func (j *jail) ReadlinkIfPossible(name string) (string, error) {
 		}
 		return "", denied("readlink", name)
 	}
-	if rel, ok := strings.CutPrefix(target, j.root); ok && (rel == "" || rel[0] == filepath.Separator) {
+	// Cleaned first: "/root/../other" is not under /root.
+	if rel, ok := strings.CutPrefix(filepath.Clean(target), j.root); ok && (rel == "" || rel[0] == filepath.Separator) {
 		if rel == "" {
 			rel = string(filepath.Separator)
 		}
