@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/afero"
@@ -113,7 +114,13 @@ func (j *jail) Rename(oldname, newname string) error {
 	if isJailRoot(oldname) || isJailRoot(newname) {
 		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: os.ErrPermission}
 	}
-	return hideLink(j.base.Rename(inside(oldname), inside(newname)), oldname, newname)
+	o, n := inside(oldname), inside(newname)
+	if strings.HasPrefix(n, o+string(filepath.Separator)) {
+		// Into its own subtree: the OS answers EINVAL (or ENOTDIR for a
+		// file), and afero's MemMapFs panics.
+		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: syscall.EINVAL}
+	}
+	return hideLink(j.base.Rename(o, n), oldname, newname)
 }
 
 func (j *jail) Stat(name string) (os.FileInfo, error) {
