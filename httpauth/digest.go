@@ -527,6 +527,11 @@ func (d *Digest) Decode(r *http.Request, params string) (cred.Credentials, error
 	c.expires = expires.UnixNano()
 
 	switch {
+	case p.hasUsernameStar && strings.EqualFold(p.userhash, "true"):
+		// A hashed user name is hex, which username (ASCII) carries;
+		// username* beside userhash=true says the name is both hashed and
+		// not.
+		return nil, malformed("username* with userhash=true")
 	case p.hasUsernameStar:
 		u, ok := decodeExtValue(p.usernameStar)
 		if !ok {

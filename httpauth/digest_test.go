@@ -343,6 +343,10 @@ func TestDigestRefusals(t *testing.T) {
 		{"both username and username* get 400", func(c *digestClient) req {
 			return req{"GET", "/a", c.header("GET", "/a", nil) + `, username*=UTF-8''x`}
 		}, 400, false},
+		{"username* with userhash=true gets 400", func(c *digestClient) req {
+			h := strings.Replace(c.header("GET", "/a", nil), `username="Mufasa"`, `username*=UTF-8''Mufasa`, 1)
+			return req{"GET", "/a", h + ", userhash=true"}
+		}, 400, false},
 		{"unknown parameters are ignored", func(c *digestClient) req {
 			return req{"GET", "/a", c.header("GET", "/a", nil) + `, foo="b\"ar", x=y`}
 		}, 200, false},
