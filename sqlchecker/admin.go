@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/gocred/gocred/checkers"
 )
@@ -127,9 +128,16 @@ func (a *Admin) CreateSchema(ctx context.Context) error { return CreateSchema(ct
 
 // AddUser adds a user with an encoded password hash (made by a
 // checkers.Hasher) and optional Digest HA1s. It fails with ErrUserExists if
-// the name is taken, and with an error matching checkers.ErrUnsupportedHash
-// if the hash cannot be verified.
+// the name is taken, with an error matching checkers.ErrUnsupportedHash if
+// the hash cannot be verified, and for a name with a colon (which HTTP
+// Basic cannot carry), a control character, or spaces around it.
 func (a *Admin) AddUser(ctx context.Context, name, passwordHash string, ha1s ...HA1) error {
+	if strings.ContainsRune(name, ':') || strings.TrimSpace(name) != name || strings.ContainsFunc(name, unicode.IsControl) {
+		// A colon ends the user name in HTTP Basic (RFC 7617) and in
+		// htpasswd files; spaces around a name and control characters
+		// make names that look alike, or forge lines of a listing.
+		return fmt.Errorf("sqlchecker: admin: user name %s has a colon, a control character, or spaces around it", strconv.Quote(name))
+	}
 	if err := validate(a.dialect, name, passwordHash, ha1s); err != nil {
 		return err
 	}
@@ -202,6 +210,35 @@ func (a *Admin) RemoveUser(ctx context.Context, name string) error {
 		}
 		return mustAffect(res, name)
 	})
+}
+
+// User describes one user, without secrets; found is false if there is no
+// such user.
+func (a *Admin) User(ctx context.Context, name string) (u UserInfo, found bool, err error) {
+	err = a.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, a.q(`SELECT username, disabled FROM gocred_users WHERE username = ?`), name).Scan(&u.Name, &u.Disabled)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		rows, err := tx.QueryContext(ctx, a.q(`SELECT realm, algorithm FROM gocred_digest_ha1 WHERE username = ? ORDER BY realm, algorithm`), name)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var h HA1
+			if err := rows.Scan(&h.Realm, &h.Algorithm); err != nil {
+				return err
+			}
+			u.Digest = append(u.Digest, h)
+		}
+		return rows.Err()
+	})
+	return u, found, err
 }
 
 // Users lists the users by name, without secrets.

@@ -105,7 +105,7 @@ func TestAdminNamesPostgreSQLCannotStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := newChecker(t, db, sqlchecker.Options{Dialect: b.dialect})
-		for _, name := range []string{"al\x00ice", "ren\xe9"} {
+		for _, name := range []string{"ren\xe9", "r\xe9n\xe9e"} {
 			err := admin.AddUser(context.Background(), name, h)
 			if b.dialect == sqlchecker.Postgres {
 				if err == nil || !strings.Contains(err.Error(), "PostgreSQL needs") {
@@ -159,4 +159,43 @@ func TestAdminAddUserOnATableOfOnesOwn(t *testing.T) {
 	if err := admin.AddUser(ctx, "ALICE", h); !errors.Is(err, sqlchecker.ErrUserExists) {
 		t.Fatalf("AddUser of a name taken by the table's own key: %v, want ErrUserExists", err)
 	}
+}
+
+// A name HTTP Basic cannot carry (a colon), or one that looks like another
+// or forges a listing line (spaces around it, control characters), is
+// refused by AddUser, on every database.
+func TestAdminRefusesNamesThatCannotLogInOrMislead(t *testing.T) {
+	admin := sqlchecker.NewAdmin(openSQLite(t), sqlchecker.SQLite)
+	h, err := testHasher.Hash("pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"gus:x", " alice", "alice ", "evil\nroot (disabled)", "al\x00ice", "tab\tname"} {
+		if err := admin.AddUser(context.Background(), name, h); err == nil || !strings.Contains(err.Error(), "colon, a control character") {
+			t.Errorf("AddUser(%q): %v, want it refused, saying why", name, err)
+		}
+	}
+	for _, name := range []string{"alice", "jürgen", "o'brien", "a b"} {
+		if err := admin.AddUser(context.Background(), name, h); err != nil {
+			t.Errorf("AddUser(%q): %v", name, err)
+		}
+	}
+}
+
+func TestAdminUser(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+		addUser(t, db, b.dialect, "alice", "pw", "files", cred.AlgorithmSHA256, cred.AlgorithmMD5)
+		admin := sqlchecker.NewAdmin(db, b.dialect)
+		if err := admin.SetDisabled(context.Background(), "alice", true); err != nil {
+			t.Fatal(err)
+		}
+		u, found, err := admin.User(context.Background(), "alice")
+		if err != nil || !found || u.Name != "alice" || !u.Disabled || len(u.Digest) != 2 ||
+			u.Digest[0].Realm != "files" || u.Digest[0].Algorithm != cred.AlgorithmMD5 || u.Digest[1].Algorithm != cred.AlgorithmSHA256 || u.Digest[0].Hex() != "" {
+			t.Fatalf("User(alice) = %+v, %v, %v", u, found, err)
+		}
+		if u, found, err := admin.User(context.Background(), "nobody"); err != nil || found {
+			t.Fatalf("User(nobody) = %+v, %v, %v; want not found", u, found, err)
+		}
+	})
 }

@@ -386,7 +386,9 @@ func TestFailedLoginsCostAlikeInAMixedStore(t *testing.T) {
 	alike := func(t *testing.T, unknown, wrong time.Duration) {
 		t.Helper()
 		t.Logf("median: unknown user %v, wrong password %v", unknown, wrong)
-		if r := float64(wrong) / float64(unknown); r > 1.6 || r < 1/1.6 {
+		// Without the fix the ratio is over 3; a busy machine moves it
+		// by half.
+		if r := float64(wrong) / float64(unknown); r > 2 || r < 1.0/2 {
 			t.Fatalf("an unknown user costs %v, a wrong password %v: timing reveals which users exist", unknown, wrong)
 		}
 	}
