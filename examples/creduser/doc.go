@@ -7,14 +7,22 @@
 //	creduser -db DSN [flags] passwd USER    # reads the new password
 //	creduser -db DSN disable USER | enable USER | remove USER | list
 //
-// -db is "sqlite:PATH" or a "postgres://" URL ($GOCRED_DB by default).
+// -db is "sqlite:PATH" or a "postgres://" URL ($GOCRED_DB by default; keep
+// a database password there, or in PGPASSWORD or ~/.pgpass, rather than on
+// the command line, where ps shows it). Only init creates a SQLite file.
 // Passwords are never taken from the command line, where other users and
 // shell histories can see them: from a terminal they are read without echo,
-// twice; otherwise the first line of standard input is the password.
+// twice (Ctrl-C turns echo back on); otherwise the first line of standard
+// input is the password (a byte order mark is dropped; invalid UTF-8 and
+// control characters are refused). The store is asked first, so a taken or
+// unknown name is said before the password is typed. Flags that do nothing
+// for a command are refused, not ignored.
 //
 // Flags for add and passwd: -hash argon2id (default) or bcrypt, and
 // -bcrypt-cost. -digest-realm REALM also stores HTTP Digest HA1s for that
 // realm (-digest-algorithms, default SHA-256,MD5) so the user can log in
 // with Digest; an HA1 is a fast, unsalted hash, so store them only where
-// Digest is needed. passwd replaces all of a user's HA1s.
+// Digest is needed. passwd keeps the user's Digest realms and algorithms
+// (their HA1s made anew from the new password) unless -digest-realm says
+// otherwise: a realm replaces them, -digest-realm '' drops them.
 package main

@@ -9,8 +9,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 	"golang.org/x/term"
@@ -31,6 +37,7 @@ type config struct {
 	bcryptCost int
 	realm      string
 	algorithms string
+	set        map[string]bool // the flags given
 }
 
 // run is the whole program, callable from tests. It returns the exit
@@ -39,10 +46,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var cfg config
 	fs := flag.NewFlagSet("creduser", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.db, "db", os.Getenv("GOCRED_DB"), `the store: "sqlite:PATH" or a "postgres://" URL`)
+	// No default from GOCRED_DB here: flag prints defaults in its usage
+	// text, and a PostgreSQL URL may hold a password.
+	fs.StringVar(&cfg.db, "db", "", `the store: "sqlite:PATH" or a "postgres://" URL; $GOCRED_DB if not given (keep a database password there, or in PGPASSWORD or ~/.pgpass: on the command line, ps shows it)`)
 	fs.StringVar(&cfg.hash, "hash", "argon2id", "password hash for add and passwd: argon2id or bcrypt")
 	fs.IntVar(&cfg.bcryptCost, "bcrypt-cost", 12, "bcrypt cost, with -hash bcrypt")
-	fs.StringVar(&cfg.realm, "digest-realm", "", "also store HTTP Digest HA1s for this realm (add, passwd)")
+	fs.StringVar(&cfg.realm, "digest-realm", "", "also store HTTP Digest HA1s for this realm (add, passwd; passwd keeps the user's realms without it, and drops them with -digest-realm '')")
 	fs.StringVar(&cfg.algorithms, "digest-algorithms", "SHA-256,MD5", "Digest algorithms to store HA1s for, with -digest-realm")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage: creduser -db DSN [flags] COMMAND [USER]
@@ -53,53 +62,120 @@ flags:
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
+	if cfg.db == "" {
+		cfg.db = os.Getenv("GOCRED_DB")
+	}
+	cfg.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { cfg.set[f.Name] = true })
 	cmd, rest := fs.Arg(0), fs.Args()
 	if len(rest) > 0 {
 		rest = rest[1:]
 	}
 	wantArgs := map[string]int{"init": 0, "list": 0, "add": 1, "passwd": 1, "disable": 1, "enable": 1, "remove": 1}
 	n, known := wantArgs[cmd]
-	if !known || len(rest) != n {
+	usage := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "creduser: "+format+"\n", a...)
 		fs.Usage()
 		return 2
 	}
-	if err := execute(cfg, cmd, rest, stdin, stdout, stderr); err != nil {
+	switch {
+	case cmd == "":
+		return usage("no command")
+	case !known:
+		return usage("unknown command %q", cmd)
+	case len(rest) > n && n == 1 && strings.HasPrefix(rest[1], "-"):
+		return usage("flags go before the command: %s", strings.Join(rest[1:], " "))
+	case len(rest) != n:
+		return usage("%s takes %d argument(s), not %d (a password is never given on the command line)", cmd, n, len(rest))
+	}
+	if err := cfg.check(cmd); err != nil {
+		return usage("%v", err)
+	}
+	out := &checkedWriter{w: stdout}
+	if err := execute(cfg, cmd, rest, stdin, out, stderr); err != nil {
 		fmt.Fprintln(stderr, "creduser:", err)
+		return 1
+	}
+	if out.err != nil {
+		fmt.Fprintln(stderr, "creduser: writing the output:", out.err)
 		return 1
 	}
 	return 0
 }
 
+// check refuses flags that do nothing for cmd, rather than ignore them.
+func (cfg config) check(cmd string) error {
+	writes := cmd == "add" || cmd == "passwd"
+	for _, f := range []string{"hash", "bcrypt-cost", "digest-realm", "digest-algorithms"} {
+		if cfg.set[f] && !writes {
+			return fmt.Errorf("-%s does nothing for %s", f, cmd)
+		}
+	}
+	if cfg.set["bcrypt-cost"] && cfg.hash != "bcrypt" {
+		return errors.New("-bcrypt-cost goes with -hash bcrypt")
+	}
+	if cfg.set["digest-algorithms"] && cfg.realm == "" {
+		return errors.New("-digest-algorithms goes with -digest-realm")
+	}
+	return nil
+}
+
+// checkedWriter remembers the first write error (a full disk, a closed
+// pipe), so the exit status can say the output was lost.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	c.err = err
+	return n, err
+}
+
 func execute(cfg config, cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	db, dialect, err := open(cfg.db)
+	db, dialect, err := open(cfg.db, cmd == "init")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	// Each step gets its own deadline, and none runs while the password is
+	// typed.
+	step := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.Background(), 30*time.Second)
+	}
 	admin := sqlchecker.NewAdmin(db, dialect)
 
 	switch cmd {
 	case "init":
+		ctx, cancel := step()
+		defer cancel()
 		if err := admin.CreateSchema(ctx); err != nil {
-			return err
+			return storeError(err)
 		}
 		fmt.Fprintln(stdout, "schema ready")
 	case "list":
+		ctx, cancel := step()
+		defer cancel()
 		users, err := admin.Users(ctx)
 		if err != nil {
-			return err
+			return storeError(err)
 		}
 		for _, u := range users {
-			line := u.Name
+			line := printable(u.Name)
 			if u.Disabled {
 				line += " (disabled)"
 			}
 			for _, h := range u.Digest {
-				line += fmt.Sprintf(" digest:%s/%s", h.Realm, h.Algorithm)
+				line += fmt.Sprintf(" digest:%s/%s", printable(h.Realm), h.Algorithm)
 			}
 			fmt.Fprintln(stdout, line)
 		}
@@ -109,6 +185,19 @@ func execute(cfg config, cmd string, args []string, stdin io.Reader, stdout, std
 		if err != nil {
 			return err
 		}
+		// Ask the store before the password is typed: a wrong -db, a
+		// taken name or an unknown one is said at once.
+		ctx, cancel := step()
+		existing, found, err := admin.User(ctx, user)
+		cancel()
+		switch {
+		case err != nil:
+			return storeError(err)
+		case cmd == "add" && found:
+			return fmt.Errorf("%w: %q", sqlchecker.ErrUserExists, user)
+		case cmd == "passwd" && !found:
+			return fmt.Errorf("%w: %q", sqlchecker.ErrNoSuchUser, user)
+		}
 		password, err := readPassword(stdin, stderr)
 		if err != nil {
 			return err
@@ -117,41 +206,94 @@ func execute(cfg config, cmd string, args []string, stdin io.Reader, stdout, std
 		if err != nil {
 			return err
 		}
-		ha1s, err := cfg.ha1s(user, password)
+		ha1s, err := cfg.ha1s(user, password, existing.Digest)
 		if err != nil {
 			return err
 		}
+		ctx, cancel = step()
+		defer cancel()
 		if cmd == "add" {
 			err = admin.AddUser(ctx, user, hash, ha1s...)
 		} else {
 			err = admin.SetPassword(ctx, user, hash, ha1s...)
 		}
 		if err != nil {
-			return err
+			return storeError(err)
 		}
-		fmt.Fprintf(stdout, "%s %q (%s, %d Digest HA1s)\n", map[string]string{"add": "added", "passwd": "changed the password of"}[cmd], user, hasher.Name(), len(ha1s))
+		fmt.Fprintf(stdout, "%s %q (%s, %d Digest HA1s%s)\n", map[string]string{"add": "added", "passwd": "changed the password of"}[cmd], user, hasher.Name(), len(ha1s), realmsOf(ha1s))
 	case "disable", "enable":
+		ctx, cancel := step()
+		defer cancel()
 		if err := admin.SetDisabled(ctx, args[0], cmd == "disable"); err != nil {
-			return err
+			return storeError(err)
 		}
 		fmt.Fprintf(stdout, "%sd %q\n", cmd, args[0])
 	case "remove":
+		ctx, cancel := step()
+		defer cancel()
 		if err := admin.RemoveUser(ctx, args[0]); err != nil {
-			return err
+			return storeError(err)
 		}
 		fmt.Fprintf(stdout, "removed %q\n", args[0])
 	}
 	return nil
 }
 
-// open opens the store a -db value names.
-func open(dsn string) (*sql.DB, sqlchecker.Dialect, error) {
+// printable returns s, quoted if it is not plain printable text.
+func printable(s string) string {
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsGraphic(r) || unicode.IsSpace(r) }) || !utf8.ValidString(s) {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// realmsOf names the realms of ha1s, for the report.
+func realmsOf(ha1s []sqlchecker.HA1) string {
+	var realms []string
+	for _, h := range ha1s {
+		if r := strconv.Quote(h.Realm); !slices.Contains(realms, r) {
+			realms = append(realms, r)
+		}
+	}
+	if len(realms) == 0 {
+		return ""
+	}
+	return " for realm " + strings.Join(realms, ", ")
+}
+
+// storeError adds what to do to a store's error that means the tables are
+// missing, or that the database did not answer in time.
+func storeError(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "no such table"), strings.Contains(msg, "SQLSTATE 42P01"):
+		return fmt.Errorf("%w (the store has no gocred tables: run creduser init)", err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%w (the database did not answer within 30 s: unreachable, or locked by another session?)", err)
+	}
+	return err
+}
+
+// open opens the store a -db value names. Only init may create a SQLite
+// file: for any other command a missing file is a mistyped path.
+func open(dsn string, create bool) (*sql.DB, sqlchecker.Dialect, error) {
 	switch {
 	case dsn == "":
 		return nil, 0, errors.New(`no store: give -db "sqlite:PATH" or -db postgres://... (or set GOCRED_DB)`)
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(dsn, "sqlite:")
-		db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+		if path == "" {
+			return nil, 0, errors.New(`-db "sqlite:" names no file`)
+		}
+		if !create {
+			if _, err := os.Stat(path); err != nil {
+				return nil, 0, fmt.Errorf("the store %s: %w (creduser init makes it)", path, err)
+			}
+		}
+		// The path is a URI's: '%', '?' and '#' would be read as escapes,
+		// options and a fragment, and write users to another file.
+		escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+		db, err := sql.Open("sqlite", "file:"+escaped+"?_pragma=busy_timeout(5000)")
 		return db, sqlchecker.SQLite, err
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		db, err := sql.Open("pgx", dsn)
@@ -165,16 +307,31 @@ func (cfg config) hasher() (checkers.Hasher, error) {
 	case "argon2id":
 		return checkers.Argon2id{}, nil
 	case "bcrypt":
+		if cfg.bcryptCost < 4 || cfg.bcryptCost > checkers.MaxBcryptCost {
+			return nil, fmt.Errorf("-bcrypt-cost %d: want 4 to %d", cfg.bcryptCost, checkers.MaxBcryptCost)
+		}
 		return checkers.Bcrypt{Cost: cfg.bcryptCost}, nil
 	}
 	return nil, fmt.Errorf("-hash %q: want argon2id or bcrypt", cfg.hash)
 }
 
-func (cfg config) ha1s(user, password string) ([]sqlchecker.HA1, error) {
+// ha1s returns the HA1s to store: for -digest-realm if given (none if
+// given empty), else for the realms and algorithms the user has now.
+func (cfg config) ha1s(user, password string, now []sqlchecker.HA1) ([]sqlchecker.HA1, error) {
+	var out []sqlchecker.HA1
+	if !cfg.set["digest-realm"] {
+		for _, h := range now {
+			n, err := sqlchecker.NewHA1(user, h.Realm, h.Algorithm, password)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, n)
+		}
+		return out, nil
+	}
 	if cfg.realm == "" {
 		return nil, nil
 	}
-	var out []sqlchecker.HA1
 	for a := range strings.SplitSeq(cfg.algorithms, ",") {
 		h, err := sqlchecker.NewHA1(user, cfg.realm, strings.TrimSpace(a), password)
 		if err != nil {
@@ -189,14 +346,32 @@ func (cfg config) ha1s(user, password string) ([]sqlchecker.HA1, error) {
 // or else the first line of stdin.
 func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fd := int(f.Fd())
+		// Echo is off while the password is typed: an interrupt must turn
+		// it back on, or the shell is left typing blind.
+		if state, err := term.GetState(fd); err == nil {
+			sigs := make(chan os.Signal, 1)
+			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+			done := make(chan struct{})
+			defer func() { signal.Stop(sigs); close(done) }()
+			go func() {
+				select {
+				case <-sigs:
+					term.Restore(fd, state)
+					fmt.Fprintln(stderr)
+					os.Exit(130)
+				case <-done:
+				}
+			}()
+		}
 		fmt.Fprint(stderr, "Password: ")
-		p1, err := term.ReadPassword(int(f.Fd()))
+		p1, err := term.ReadPassword(fd)
 		fmt.Fprintln(stderr)
 		if err != nil {
 			return "", err
 		}
 		fmt.Fprint(stderr, "Again: ")
-		p2, err := term.ReadPassword(int(f.Fd()))
+		p2, err := term.ReadPassword(fd)
 		fmt.Fprintln(stderr)
 		if err != nil {
 			return "", err
@@ -206,16 +381,36 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 		}
 		return checkPassword(string(p1))
 	}
-	line, err := bufio.NewReader(stdin).ReadString('\n')
-	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+	// One line, and no more than a password can be: a file of zeros (or a
+	// wrong redirect) is not read into memory whole.
+	r := bufio.NewReader(io.LimitReader(stdin, checkers.MaxPasswordBytes+3))
+	line, err := r.ReadString('\n')
+	switch {
+	case err == nil, errors.Is(err, io.EOF) && line != "":
+	case errors.Is(err, io.EOF):
 		return "", errors.New("no password on standard input")
+	default:
+		return "", fmt.Errorf("reading the password from standard input: %w", err)
 	}
-	return checkPassword(strings.TrimRight(line, "\r\n"))
+	line = strings.TrimRight(line, "\r\n")
+	if len(line) > checkers.MaxPasswordBytes {
+		return "", fmt.Errorf("the password on standard input is longer than %d bytes", checkers.MaxPasswordBytes)
+	}
+	// A file saved by Notepad starts with a byte order mark, which no one
+	// types at a login prompt.
+	return checkPassword(strings.TrimPrefix(line, "\ufeff"))
 }
 
+// checkPassword refuses what no client could send back: an empty password,
+// invalid UTF-8 (a file in UTF-16, say), control characters.
 func checkPassword(p string) (string, error) {
-	if p == "" {
+	switch {
+	case p == "":
 		return "", errors.New("empty password")
+	case !utf8.ValidString(p):
+		return "", errors.New("the password is not valid UTF-8 (a file saved as UTF-16?)")
+	case strings.ContainsFunc(p, unicode.IsControl):
+		return "", errors.New("the password holds a control character (a tab, a NUL, ...), which a login prompt cannot send")
 	}
 	return p, nil
 }

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gocred/gocred/cred"
+	"github.com/gocred/gocred/sqlchecker"
+)
+
+// A fresh store with alice (Digest for realm "files") in it; returns the
+// -db value and the fast hashing flags.
+func storeWithAlice(t *testing.T) (dsn string, fast []string) {
+	t.Helper()
+	dsn = "sqlite:" + filepath.Join(t.TempDir(), "users.db")
+	fast = []string{"-db", dsn, "-hash", "bcrypt", "-bcrypt-cost", "4"}
+	if code, _, errOut := creduser(t, "", "-db", dsn, "init"); code != 0 {
+		t.Fatal(errOut)
+	}
+	if code, _, errOut := creduser(t, "alice-pw\n", append(fast, "-digest-realm", "files", "add", "alice")...); code != 0 {
+		t.Fatal(errOut)
+	}
+	return dsn, fast
+}
+
+func login(t *testing.T, dsn, user, password string) error {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c, err := sqlchecker.New(db, sqlchecker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.RequestAvatarID(context.Background(), cred.NewUsernamePassword(user, password), cred.Mind{})
+	return err
+}
+
+func TestCreduserUsage(t *testing.T) {
+	dsn, fast := storeWithAlice(t)
+	t.Setenv("GOCRED_DB", "postgres://admin:S3cretDBpw@db.example/users")
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"-h is not a failure", []string{"-h"}, 0, "usage:"},
+		{"an unknown command is named", []string{"-db", dsn, "frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"no command is said", []string{"-db", dsn}, 2, "no command"},
+		{"flags after the command are named", []string{"-db", dsn, "add", "bob", "-hash", "bcrypt"}, 2, "flags go before the command: -hash bcrypt"},
+		{"a hash flag with remove is refused", []string{"-db", dsn, "-hash", "bcrypt", "remove", "alice"}, 2, "-hash does nothing for remove"},
+		{"-bcrypt-cost without -hash bcrypt is refused", []string{"-db", dsn, "-bcrypt-cost", "4", "add", "bob"}, 2, "-bcrypt-cost goes with -hash bcrypt"},
+		{"-digest-algorithms without a realm is refused", append(fast, "-digest-algorithms", "MD5", "add", "bob"), 2, "-digest-algorithms goes with -digest-realm"},
+		{"a bcrypt cost out of range is refused before the password", append(fast[:4:4], "-bcrypt-cost", "18", "add", "bob"), 1, "-bcrypt-cost 18: want 4 to 17"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := creduser(t, "", tc.args...)
+			if code != tc.wantCode || !strings.Contains(errOut, tc.wantErr) {
+				t.Fatalf("exit %d, stderr %q; want %d and %q", code, errOut, tc.wantCode, tc.wantErr)
+			}
+			if strings.Contains(out+errOut, "S3cretDBpw") {
+				t.Fatalf("the database password from GOCRED_DB is printed: %q", errOut)
+			}
+		})
+	}
+}
+
+func TestCreduserChecksTheStoreBeforeThePassword(t *testing.T) {
+	dsn, fast := storeWithAlice(t)
+	// No password on stdin: each must fail for its own reason first.
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"add of a taken name", append(fast, "add", "alice"), "user already exists"},
+		{"passwd of an unknown name", append(fast, "passwd", "nobody"), "no such user"},
+		{"a missing SQLite file (a typo)", []string{"-db", dsn + "x", "list"}, "creduser init makes it"},
+		{"an empty SQLite path", []string{"-db", "sqlite:", "list"}, "names no file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if code, _, errOut := creduser(t, "", tc.args...); code != 1 || !strings.Contains(errOut, tc.wantErr) {
+				t.Fatalf("exit %d, stderr %q; want 1 and %q", code, errOut, tc.wantErr)
+			}
+		})
+	}
+	if _, err := os.Stat(strings.TrimPrefix(dsn, "sqlite:") + "x"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the mistyped store was created: %v", err)
+	}
+	t.Run("a store without tables says to run init", func(t *testing.T) {
+		empty := filepath.Join(t.TempDir(), "empty.db")
+		if err := os.WriteFile(empty, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, errOut := creduser(t, "", "-db", "sqlite:"+empty, "list"); code != 1 || !strings.Contains(errOut, "run creduser init") {
+			t.Fatalf("exit %d, stderr %q", code, errOut)
+		}
+	})
+	t.Run("a path with URI characters is the file it names", func(t *testing.T) {
+		odd := filepath.Join(t.TempDir(), "a#b?c%41.db")
+		if code, _, errOut := creduser(t, "", "-db", "sqlite:"+odd, "init"); code != 0 {
+			t.Fatal(errOut)
+		}
+		if _, err := os.Stat(odd); err != nil {
+			t.Fatalf("init did not make %s: %v", odd, err)
+		}
+	})
+}
+
+func TestCreduserPasswdKeepsTheDigestRealms(t *testing.T) {
+	dsn, fast := storeWithAlice(t)
+	list := func() string { _, out, _ := creduser(t, "", "-db", dsn, "list"); return out }
+	if code, out, errOut := creduser(t, "new-pw\n", append(fast, "passwd", "alice")...); code != 0 || !strings.Contains(out, `2 Digest HA1s for realm "files"`) {
+		t.Fatalf("passwd: %d %q %q", code, out, errOut)
+	}
+	if got := list(); got != "alice digest:files/MD5 digest:files/SHA-256\n" {
+		t.Fatalf("list after passwd = %q, want the realm kept", got)
+	}
+	if code, _, errOut := creduser(t, "newer-pw\n", append(fast, "-digest-realm", "", "passwd", "alice")...); code != 0 {
+		t.Fatal(errOut)
+	}
+	if got := list(); got != "alice\n" {
+		t.Fatalf("list after passwd -digest-realm '' = %q, want the HA1s dropped", got)
+	}
+}
+
+func TestCreduserReadsPasswordsCarefully(t *testing.T) {
+	dsn, fast := storeWithAlice(t)
+	for _, tc := range []struct {
+		name, stdin, user, wantErr, loginWith string
+	}{
+		{"a byte order mark is not part of the password", "\ufeffbom-pw\r\n", "u1", "", "bom-pw"},
+		{"UTF-16 is refused", "\xff\xfep\x00w\x00\n", "u2", "not valid UTF-8", ""},
+		{"a NUL is refused", "a\x00b\n", "u3", "control character", ""},
+		{"a tab is refused", "a\tb\n", "u4", "control character", ""},
+		{"a line longer than a password can be is refused", strings.Repeat("x", 5000), "u5", "longer than 1024 bytes", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := creduser(t, tc.stdin, append(fast, "add", tc.user)...)
+			if tc.wantErr != "" {
+				if code != 1 || !strings.Contains(errOut, tc.wantErr) {
+					t.Fatalf("exit %d, stderr %q; want 1 and %q", code, errOut, tc.wantErr)
+				}
+				return
+			}
+			if code != 0 {
+				t.Fatal(errOut)
+			}
+			if err := login(t, dsn, tc.user, tc.loginWith); err != nil {
+				t.Fatalf("login with %q: %v", tc.loginWith, err)
+			}
+		})
+	}
+}
+
+func TestCreduserListQuotesOddNames(t *testing.T) {
+	dsn, fast := storeWithAlice(t)
+	if code, _, errOut := creduser(t, "pw\n", append(fast, "add", "a b")...); code != 0 {
+		t.Fatal(errOut)
+	}
+	if _, out, _ := creduser(t, "", "-db", dsn, "list"); out != "\"a b\"\nalice digest:files/MD5 digest:files/SHA-256\n" {
+		t.Fatalf("list = %q", out)
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+func TestCreduserFailsWhenItsOutputIsLost(t *testing.T) {
+	dsn, _ := storeWithAlice(t)
+	var errOut bytes.Buffer
+	if code := run([]string{"-db", dsn, "list"}, strings.NewReader(""), failingWriter{}, &errOut); code != 1 || !strings.Contains(errOut.String(), "no space left") {
+		t.Fatalf("exit %d, stderr %q; want 1 naming the write error", code, errOut.String())
+	}
+}
+
+// An interrupt at the password prompt must leave the terminal echoing:
+// the tool runs on a pseudo-terminal (Python's pty module), gets Ctrl-C at
+// the prompt, and the terminal's settings are read afterwards.
+func TestCreduserInterruptAtThePromptRestoresEcho(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI: python3 is needed")
+		}
+		t.Skip("SKIPPING: no python3 for a pseudo-terminal")
+	}
+	dsn, _ := storeWithAlice(t)
+	bin := filepath.Join(t.TempDir(), "creduser")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	const script = `
+import os, pty, sys, termios, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b""
+deadline = time.time() + 20
+while b"Password:" not in out and time.time() < deadline:
+    r, _, _ = select.select([fd], [], [], 0.2)
+    if r:
+        out += os.read(fd, 1024)
+echo_during = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
+os.write(fd, b"\x03")
+_, status = os.waitpid(pid, 0)
+echo_after = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
+print("prompt=%s echo_during=%s echo_after=%s exit=%d" % (b"Password:" in out, echo_during, echo_after, os.waitstatus_to_exitcode(status)))
+`
+	out, err := exec.Command(python, "-c", script, bin, "-db", dsn, "add", "bob").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != "prompt=True echo_during=False echo_after=True exit=130" {
+		t.Fatalf("got %q; want the prompt, echo off while typing, echo back on after Ctrl-C, exit 130", got)
+	}
+}
