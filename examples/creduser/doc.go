@@ -24,5 +24,5 @@
 // with Digest; an HA1 is a fast, unsalted hash, so store them only where
 // Digest is needed. passwd keeps the user's Digest realms and algorithms
 // (their HA1s made anew from the new password) unless -digest-realm says
-// otherwise: a realm replaces them, -digest-realm '' drops them.
+// otherwise: a realm replaces them, an empty -digest-realm drops them.
 package main
