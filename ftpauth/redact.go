@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // redactHandler wraps the slog.Handler given to ftpserverlib, which logs
@@ -50,13 +52,20 @@ func isPassLine(s string) bool {
 	if verb, _, _ := strings.Cut(s, " "); len(verb) <= 3*len("PASS") && strings.ToUpper(verb) == "PASS" {
 		return true
 	}
+	// Near misses: four letters that fold to PASS (by runes: "paſs" is
+	// five bytes), then the end or anything but a letter or digit.
 	s = strings.TrimLeft(s, " \t")
-	if len(s) < 4 || !strings.EqualFold(s[:4], "PASS") {
+	i := 0
+	for range 4 {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		if size == 0 {
+			return false
+		}
+		i += size
+	}
+	if !strings.EqualFold(s[:i], "PASS") {
 		return false
 	}
-	if len(s) == 4 {
-		return true
-	}
-	c := s[4] | 0x20 // lower-cases letters, leaves digits alone
-	return !('a' <= c && c <= 'z' || '0' <= s[4] && s[4] <= '9')
+	next, _ := utf8.DecodeRuneInString(s[i:])
+	return i == len(s) || !unicode.IsLetter(next) && !unicode.IsDigit(next)
 }

@@ -18,6 +18,9 @@ func TestDebugLogNeverHoldsThePASSArgument(t *testing.T) {
 		{"a PASS line with a tab (an unknown command to the server) is redacted", "PASS\thunter2", "PASS <redacted>"},
 		{"an upper-cased unknown PASS command is redacted", "PASS\tHUNTER2", "PASS <redacted>"},
 		{"PASS with a digit after it is another word", "PASS2", "PASS2"},
+		{"a near miss spelt with a long s (ſ folds to s) is redacted", "paſs\tsecret", "PASS <redacted>"},
+		{"one after spaces is redacted", " paſs secret", "PASS <redacted>"},
+		{"one with a carriage return is redacted", "paſs\rsecret", "PASS <redacted>"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

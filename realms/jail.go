@@ -116,9 +116,30 @@ func (j *jail) Rename(oldname, newname string) error {
 	}
 	o, n := inside(oldname), inside(newname)
 	if strings.HasPrefix(n, o+string(filepath.Separator)) {
-		// Into its own subtree: the OS answers EINVAL (or ENOTDIR for a
-		// file), and afero's MemMapFs panics.
-		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: syscall.EINVAL}
+		// Into its own subtree, which afero's MemMapFs crashes on: answer
+		// as the OS does, by what the old name is.
+		var fi os.FileInfo
+		var err error
+		if ls, ok := j.base.(afero.Lstater); ok {
+			fi, _, err = ls.LstatIfPossible(o)
+		} else {
+			fi, err = j.base.Stat(o)
+		}
+		errno := error(syscall.EINVAL) // a directory into itself
+		switch {
+		case err != nil: // nothing there, say
+			var pe *os.PathError
+			if errno = err; errors.As(err, &pe) {
+				errno = pe.Err
+			}
+		case fi.Mode()&os.ModeSymlink != 0:
+			// A link moves into the directory it names (only a real
+			// disk has links, and the OS answers).
+			return hideLink(j.base.Rename(o, n), oldname, newname)
+		case !fi.IsDir():
+			errno = syscall.ENOTDIR
+		}
+		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: errno}
 	}
 	return hideLink(j.base.Rename(o, n), oldname, newname)
 }

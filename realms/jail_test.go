@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -120,5 +122,51 @@ func TestEveryFsOperationStaysInTheUsersRoot(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// A rename into the renamed name's own subtree gets the answer the OS
+// gives (and never reaches an afero.MemMapFs, which crashes on it).
+func TestJailRenameIntoItselfAnswersAsTheOS(t *testing.T) {
+	top := t.TempDir()
+	for _, base := range []string{filepath.Join(top, "srv", "a"), filepath.Join(top, "plain")} {
+		if err := os.MkdirAll(filepath.Join(base, "dir"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("dir", filepath.Join(base, "ln")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(base, "f"), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := newDirectory(t, afero.NewOsFs(), realms.DirectoryOptions{Root: filepath.Join(top, "srv"), PerUser: true})
+	a := filesOf(t, d, cred.UserID("a"))
+	plain := filepath.Join(top, "plain")
+	for _, c := range [][2]string{{"ln", "ln/moved-link"}, {"f", "f/x"}, {"nope", "nope/x"}, {"dir", "dir/x"}} {
+		osErr := os.Rename(filepath.Join(plain, c[0]), filepath.Join(plain, c[1]))
+		jailErr := a.Rename(c[0], c[1])
+		var ole, jle *os.LinkError
+		osErrno, jailErrno := osErr, jailErr
+		if errors.As(osErr, &ole) {
+			osErrno = ole.Err
+		}
+		if errors.As(jailErr, &jle) {
+			jailErrno = jle.Err
+		}
+		if !errors.Is(jailErrno, osErrno) && !(osErrno == nil && jailErrno == nil) {
+			t.Errorf("rename(%q, %q): the OS answers %v, the jail %v", c[0], c[1], osErr, jailErr)
+		}
+		if jailErr != nil && strings.Contains(jailErr.Error(), top) {
+			t.Errorf("rename(%q, %q): the error shows the real path: %v", c[0], c[1], jailErr)
+		}
+	}
+	mem := afero.NewMemMapFs()
+	if err := afero.WriteFile(mem, "/srv/a/f", []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := filesOf(t, newDirectory(t, mem, realms.DirectoryOptions{Root: "/srv", PerUser: true}), cred.UserID("a"))
+	if err := m.Rename("f", "f/x"); !errors.Is(err, syscall.ENOTDIR) {
+		t.Errorf("rename(f, f/x) over a MemMapFs: %v, want ENOTDIR", err)
 	}
 }

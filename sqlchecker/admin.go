@@ -148,7 +148,8 @@ func (a *Admin) AddUser(ctx context.Context, name, passwordHash string, ha1s ...
 		// busy_timeout says), and two admins adding one name at once must
 		// not both see it free. ON CONFLICT DO NOTHING (SQLite 3.24,
 		// PostgreSQL 9.5), without a target, so a table of one's own
-		// with another unique key on the name works too.
+		// whose names are unique by another index works too; which key
+		// clashed is asked after.
 		res, err := tx.ExecContext(ctx, a.q(`INSERT INTO gocred_users (username, password_hash, disabled) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`), name, passwordHash, false)
 		if err != nil {
 			return err
@@ -156,7 +157,17 @@ func (a *Admin) AddUser(ctx context.Context, name, passwordHash string, ha1s ...
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return fmt.Errorf("%w: %s", ErrUserExists, strconv.Quote(name))
+			// Nothing inserted: the name is taken, or (in a table of
+			// one's own) another unique key clashed.
+			var one int
+			err := tx.QueryRowContext(ctx, a.q(`SELECT 1 FROM gocred_users WHERE username = ?`), name).Scan(&one)
+			switch {
+			case err == nil:
+				return fmt.Errorf("%w: %s", ErrUserExists, strconv.Quote(name))
+			case errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("inserting user %s clashed with another unique key of gocred_users", strconv.Quote(name))
+			}
+			return err
 		}
 		return a.insertHA1s(ctx, tx, name, ha1s)
 	})

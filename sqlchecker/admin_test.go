@@ -156,8 +156,11 @@ func TestAdminAddUserOnATableOfOnesOwn(t *testing.T) {
 	if err := admin.AddUser(ctx, "alice", h); err != nil {
 		t.Fatalf("AddUser of a new name: %v", err)
 	}
-	if err := admin.AddUser(ctx, "ALICE", h); !errors.Is(err, sqlchecker.ErrUserExists) {
-		t.Fatalf("AddUser of a name taken by the table's own key: %v, want ErrUserExists", err)
+	if err := admin.AddUser(ctx, "alice", h); !errors.Is(err, sqlchecker.ErrUserExists) {
+		t.Fatalf("AddUser of a name taken: %v, want ErrUserExists", err)
+	}
+	if err := admin.AddUser(ctx, "ALICE", h); err == nil || !strings.Contains(err.Error(), "another unique key") {
+		t.Fatalf("AddUser of a name the table's own key refuses: %v, want the clash named", err)
 	}
 }
 
@@ -198,4 +201,37 @@ func TestAdminUser(t *testing.T) {
 			t.Fatalf("User(nobody) = %+v, %v, %v; want not found", u, found, err)
 		}
 	})
+}
+
+// A table of one's own whose id sequence is behind its rows (after an
+// import): the insert clashes on the id, not the name, and AddUser must
+// say so rather than claim the name is taken.
+func TestAdminAddUserClashOnAnotherKeyIsNotUserExists(t *testing.T) {
+	db := openPostgres(t)
+	ctx := context.Background()
+	for _, s := range []string{
+		`DROP TABLE gocred_digest_ha1`,
+		`DROP TABLE gocred_users`,
+		`CREATE TABLE gocred_users (id SERIAL PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT, disabled BOOLEAN NOT NULL DEFAULT FALSE)`,
+		`INSERT INTO gocred_users (id, username, password_hash) VALUES (1, 'imported', NULL)`,
+	} {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	admin := sqlchecker.NewAdmin(db, sqlchecker.Postgres)
+	if err := admin.CreateSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h, err := testHasher.Hash("pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = admin.AddUser(ctx, "bob", h)
+	if err == nil || errors.Is(err, sqlchecker.ErrUserExists) || !strings.Contains(err.Error(), "another unique key") {
+		t.Fatalf("AddUser(bob) = %v; want an error naming the clash on another key", err)
+	}
+	if err := admin.AddUser(ctx, "imported", h); !errors.Is(err, sqlchecker.ErrUserExists) {
+		t.Fatalf("AddUser(imported) = %v; want ErrUserExists", err)
+	}
 }

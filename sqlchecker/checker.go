@@ -72,7 +72,9 @@ type Options struct {
 	// left from before a move to argon2id say, so that failed logins cost
 	// the same from the first one on; without them a name holding such a
 	// hash can be told from an unknown one until the checker has verified
-	// one of its class.
+	// one of its class. With Hasher's, at most
+	// checkers.MaxPasswordVerifierClasses classes: New refuses more,
+	// since failed logins would cost that many checks.
 	KnownHashes []string
 	// Name describes the store in errors and logs; "sql" if empty.
 	Name string
