@@ -233,17 +233,7 @@ func TestChainRefusalStillCountsWhenTheClientHasGone(t *testing.T) {
 // changes in whichever store accepted it: the second store's, and an
 // htdigest file's, which has no password hash to look up.
 func TestCacheOverAChainForgetsAPasswordChangedInALaterStore(t *testing.T) {
-	htdigest := func(pw string) string {
-		return fmt.Sprintf("alice:files:%x\n", md5.Sum([]byte("alice:files:"+pw)))
-	}
-	path := filepath.Join(t.TempDir(), "users.htdigest")
-	if err := os.WriteFile(path, []byte(htdigest("digest-pw")), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	digest, err := checkers.NewHtdigest(path, "files")
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, digest := aliceHtdigest(t, "digest-pw")
 	first := newDecoStore(t, bcrypt.MinCost, map[string]string{"alice": "first-pw"})
 	second := newDecoStore(t, bcrypt.MinCost, map[string]string{"alice": "second-pw"})
 	p := decoPortal(t, newDecoCache(t, checkers.NewChain(first, second, digest), checkers.CacheOptions{}))
@@ -256,7 +246,7 @@ func TestCacheOverAChainForgetsAPasswordChangedInALaterStore(t *testing.T) {
 		}
 	}
 	second.set(t, "alice", "second-pw-2")
-	if err := os.WriteFile(path, []byte(htdigest("digest-pw-2")), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(htdigestLine("digest-pw-2")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := digest.Reload(); err != nil {
@@ -293,22 +283,12 @@ func TestCacheOverAChainWithAMemberDown(t *testing.T) {
 // An htdigest file wrapped in a Limit, alone or in a chain of its own, is
 // still part of the cache's key.
 func TestCacheOverAChainSeesAWrappedHtdigest(t *testing.T) {
-	htdigest := func(pw string) string {
-		return fmt.Sprintf("alice:files:%x\n", md5.Sum([]byte("alice:files:"+pw)))
-	}
 	for name, wrap := range map[string]func(*checkers.Htdigest) cred.Checker{
 		"Limit(Htdigest)":        func(d *checkers.Htdigest) cred.Checker { return checkers.NewLimit(d, 0) },
 		"Limit(Chain(Htdigest))": func(d *checkers.Htdigest) cred.Checker { return checkers.NewLimit(checkers.NewChain(d), 0) },
 	} {
 		t.Run(name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "users.htdigest")
-			if err := os.WriteFile(path, []byte(htdigest("digest-pw")), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			digest, err := checkers.NewHtdigest(path, "files")
-			if err != nil {
-				t.Fatal(err)
-			}
+			path, digest := aliceHtdigest(t, "digest-pw")
 			first := newDecoStore(t, bcrypt.MinCost, map[string]string{"alice": "first-pw"})
 			p := decoPortal(t, newDecoCache(t, checkers.NewChain(first, wrap(digest)), checkers.CacheOptions{}))
 			for range 2 {
@@ -327,4 +307,23 @@ func TestCacheOverAChainSeesAWrappedHtdigest(t *testing.T) {
 			}
 		})
 	}
+}
+
+// htdigestLine is alice's line in realm "files" of an htdigest file.
+func htdigestLine(pw string) string {
+	return fmt.Sprintf("alice:files:%x\n", md5.Sum([]byte("alice:files:"+pw)))
+}
+
+// aliceHtdigest writes an htdigest file holding alice with pw and loads it.
+func aliceHtdigest(t *testing.T, pw string) (string, *checkers.Htdigest) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "users.htdigest")
+	if err := os.WriteFile(path, []byte(htdigestLine(pw)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	digest, err := checkers.NewHtdigest(path, "files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, digest
 }
