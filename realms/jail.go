@@ -116,32 +116,48 @@ func (j *jail) Rename(oldname, newname string) error {
 	}
 	o, n := inside(oldname), inside(newname)
 	if strings.HasPrefix(n, o+string(filepath.Separator)) {
-		// Into its own subtree, which afero's MemMapFs crashes on: answer
-		// as the OS does, by what the old name is.
-		var fi os.FileInfo
-		var err error
+		// Into its own subtree, which afero's MemMapFs crashes on. A real
+		// disk (where Lstat works) answers for itself; anything else
+		// gets the answer the OS would give.
 		if ls, ok := j.base.(afero.Lstater); ok {
-			fi, _, err = ls.LstatIfPossible(o)
-		} else {
-			fi, err = j.base.Stat(o)
-		}
-		errno := error(syscall.EINVAL) // a directory into itself
-		switch {
-		case err != nil: // nothing there, say
-			var pe *os.PathError
-			if errno = err; errors.As(err, &pe) {
-				errno = pe.Err
+			if _, onDisk, _ := ls.LstatIfPossible(o); onDisk {
+				return hideLink(j.base.Rename(o, n), oldname, newname)
 			}
-		case fi.Mode()&os.ModeSymlink != 0:
-			// A link moves into the directory it names (only a real
-			// disk has links, and the OS answers).
-			return hideLink(j.base.Rename(o, n), oldname, newname)
-		case !fi.IsDir():
-			errno = syscall.ENOTDIR
 		}
-		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: errno}
+		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: j.intoItself(o, n)}
 	}
 	return hideLink(j.base.Rename(o, n), oldname, newname)
+}
+
+// intoItself is the error the OS gives for renaming o into its own
+// subtree, at n: what is missing or not a directory on the way, that n
+// exists, or else EINVAL.
+func (j *jail) intoItself(o, n string) error {
+	errno := func(err error) error {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return pe.Err
+		}
+		return err
+	}
+	fi, err := j.base.Stat(o)
+	switch {
+	case err != nil:
+		return errno(err)
+	case !fi.IsDir():
+		return syscall.ENOTDIR
+	}
+	parent, err := j.base.Stat(filepath.Dir(n))
+	switch {
+	case err != nil:
+		return errno(err)
+	case !parent.IsDir():
+		return syscall.ENOTDIR
+	}
+	if _, err := j.base.Stat(n); err == nil {
+		return syscall.EEXIST
+	}
+	return syscall.EINVAL
 }
 
 func (j *jail) Stat(name string) (os.FileInfo, error) {
