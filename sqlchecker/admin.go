@@ -132,11 +132,8 @@ func (a *Admin) CreateSchema(ctx context.Context) error { return CreateSchema(ct
 // the hash cannot be verified, and for a name with a colon (which HTTP
 // Basic cannot carry), a control character, or spaces around it.
 func (a *Admin) AddUser(ctx context.Context, name, passwordHash string, ha1s ...HA1) error {
-	if strings.ContainsRune(name, ':') || strings.TrimSpace(name) != name || strings.ContainsFunc(name, unicode.IsControl) {
-		// A colon ends the user name in HTTP Basic (RFC 7617) and in
-		// htpasswd files; spaces around a name and control characters
-		// make names that look alike, or forge lines of a listing.
-		return fmt.Errorf("sqlchecker: admin: user name %s has a colon, a control character, or spaces around it", strconv.Quote(name))
+	if err := CheckUserName(name); err != nil {
+		return err
 	}
 	if err := validate(a.dialect, name, passwordHash, ha1s); err != nil {
 		return err
@@ -171,6 +168,23 @@ func (a *Admin) AddUser(ctx context.Context, name, passwordHash string, ha1s ...
 		}
 		return a.insertHA1s(ctx, tx, name, ha1s)
 	})
+}
+
+// CheckUserName returns the error AddUser gives for a name it refuses on
+// any database: empty, with a colon (which HTTP Basic cannot carry), a
+// control character, or spaces around it. A tool can ask before it asks
+// for a password.
+func CheckUserName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("sqlchecker: admin: empty user name")
+	case strings.ContainsRune(name, ':') || strings.TrimSpace(name) != name || strings.ContainsFunc(name, unicode.IsControl):
+		// A colon ends the user name in HTTP Basic (RFC 7617) and in
+		// htpasswd files; spaces around a name and control characters
+		// make names that look alike, or forge lines of a listing.
+		return fmt.Errorf("sqlchecker: admin: user name %s has a colon, a control character, or spaces around it", strconv.Quote(name))
+	}
+	return nil
 }
 
 // SetPassword replaces a user's password hash and all of their HA1s with

@@ -87,6 +87,8 @@ func TestCreduserChecksTheStoreBeforeThePassword(t *testing.T) {
 		{"passwd of an unknown name", append(fast, "passwd", "nobody"), "no such user"},
 		{"a missing SQLite file (a typo)", []string{"-db", dsn + "x", "list"}, "creduser init makes it"},
 		{"an empty SQLite path", []string{"-db", "sqlite:", "list"}, "names no file"},
+		{"a name HTTP Basic cannot carry", append(fast, "add", "gus:x"), "has a colon"},
+		{"an unknown Digest algorithm", append(fast, "-digest-realm", "r", "-digest-algorithms", "SHA256", "add", "dave"), "SHA256"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if code, _, errOut := creduser(t, "", tc.args...); code != 1 || !strings.Contains(errOut, tc.wantErr) {
@@ -104,6 +106,15 @@ func TestCreduserChecksTheStoreBeforeThePassword(t *testing.T) {
 		}
 		if code, _, errOut := creduser(t, "", "-db", "sqlite:"+empty, "list"); code != 1 || !strings.Contains(errOut, "run creduser init") {
 			t.Fatalf("exit %d, stderr %q", code, errOut)
+		}
+	})
+	t.Run("a path starting with two slashes is the file it names", func(t *testing.T) {
+		dir := t.TempDir()
+		if code, _, errOut := creduser(t, "", "-db", "sqlite:/"+dir+"/x.db", "init"); code != 0 {
+			t.Fatal(errOut)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "x.db")); err != nil {
+			t.Fatalf("init did not make the file named: %v", err)
 		}
 	})
 	t.Run("a path with URI characters is the file it names", func(t *testing.T) {
@@ -144,9 +155,14 @@ func TestCreduserReadsPasswordsCarefully(t *testing.T) {
 		{"a NUL is refused", "a\x00b\n", "u3", "control character", ""},
 		{"a tab is refused", "a\tb\n", "u4", "control character", ""},
 		{"a line longer than a password can be is refused", strings.Repeat("x", 5000), "u5", "longer than 1024 bytes", ""},
+		{"a byte order mark does not count toward the length", "\ufeff" + strings.Repeat("b", 1024) + "\r\n", "u6", "", strings.Repeat("b", 1024)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, _, errOut := creduser(t, tc.stdin, append(fast, "add", tc.user)...)
+			args := append(fast, "add", tc.user)
+			if len(tc.loginWith) > 72 {
+				args = []string{"-db", dsn, "add", tc.user} // argon2id: bcrypt takes 72 bytes at most
+			}
+			code, _, errOut := creduser(t, tc.stdin, args...)
 			if tc.wantErr != "" {
 				if code != 1 || !strings.Contains(errOut, tc.wantErr) {
 					t.Fatalf("exit %d, stderr %q; want 1 and %q", code, errOut, tc.wantErr)
@@ -160,6 +176,30 @@ func TestCreduserReadsPasswordsCarefully(t *testing.T) {
 				t.Fatalf("login with %q: %v", tc.loginWith, err)
 			}
 		})
+	}
+}
+
+// passwd keeps the user's Digest realms, but cannot make anew an HA1 of
+// an algorithm it does not know: it says so before asking for the
+// password. Rows differing only in the algorithm's case are one.
+func TestCreduserPasswdWithOddStoredHA1s(t *testing.T) {
+	dsn, fast := storeWithAlice(t)
+	db, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`INSERT INTO gocred_digest_ha1 (username, realm, algorithm, ha1) VALUES ('alice', 'files', 'md5', '00000000000000000000000000000000')`); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := creduser(t, "new-pw\n", append(fast, "passwd", "alice")...); code != 0 || !strings.Contains(out, "2 Digest HA1s") {
+		t.Fatalf("passwd with md5 and MD5 rows: %d %q %q", code, out, errOut)
+	}
+	if _, err := db.Exec(`INSERT INTO gocred_digest_ha1 (username, realm, algorithm, ha1) VALUES ('alice', 'legacy', 'SHA-1', '00')`); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := creduser(t, "", append(fast, "passwd", "alice")...); code != 1 || !strings.Contains(errOut, `"SHA-1"`) || !strings.Contains(errOut, "give -digest-realm") {
+		t.Fatalf("passwd with a SHA-1 row: %d %q; want it refused before the password, saying what to do", code, errOut)
 	}
 }
 
@@ -186,8 +226,9 @@ func TestCreduserFailsWhenItsOutputIsLost(t *testing.T) {
 }
 
 // An interrupt at the password prompt must leave the terminal echoing:
-// the tool runs on a pseudo-terminal (Python's pty module), gets Ctrl-C at
-// the prompt, and the terminal's settings are read afterwards.
+// the tool runs on a pseudo-terminal (Python's pty module); once echo is
+// off, it gets Ctrl-C, or Ctrl-\, or Ctrl-Z (ignored while prompting)
+// then Ctrl-C, and the terminal's settings are read after it exits.
 func TestCreduserInterruptAtThePromptRestoresEcho(t *testing.T) {
 	python, err := exec.LookPath("python3")
 	if err != nil {
@@ -202,27 +243,84 @@ func TestCreduserInterruptAtThePromptRestoresEcho(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	const script = `
-import os, pty, sys, termios, time, select
+import os, pty, sys, termios, time
+keys = sys.argv[1].encode().decode("unicode_escape").encode()
 pid, fd = pty.fork()
 if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
-out = b""
+    os.execv(sys.argv[2], sys.argv[2:])
 deadline = time.time() + 20
-while b"Password:" not in out and time.time() < deadline:
-    r, _, _ = select.select([fd], [], [], 0.2)
-    if r:
-        out += os.read(fd, 1024)
+while termios.tcgetattr(fd)[3] & termios.ECHO and time.time() < deadline:
+    time.sleep(0.01)
 echo_during = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
-os.write(fd, b"\x03")
-_, status = os.waitpid(pid, 0)
+stopped = False
+for k in keys:
+    os.write(fd, bytes([k]))
+    time.sleep(0.3)
+    p, status = os.waitpid(pid, os.WNOHANG | os.WUNTRACED)
+    if p and os.WIFSTOPPED(status):
+        stopped = True
+        os.kill(pid, 18)
+    elif p:
+        break
+else:
+    _, status = os.waitpid(pid, 0)
 echo_after = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
-print("prompt=%s echo_during=%s echo_after=%s exit=%d" % (b"Password:" in out, echo_during, echo_after, os.waitstatus_to_exitcode(status)))
+print("echo_during=%s stopped=%s echo_after=%s exit=%d" % (echo_during, stopped, echo_after, os.waitstatus_to_exitcode(status)))
 `
-	out, err := exec.Command(python, "-c", script, bin, "-db", dsn, "add", "bob").CombinedOutput()
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
+	for _, tc := range []struct{ name, keys, want string }{
+		{"Ctrl-C", `\x03`, "exit=130"},
+		{`Ctrl-\`, `\x1c`, "exit=131"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := exec.Command(python, "-c", script, tc.keys, bin, "-db", dsn, "add", "bob").CombinedOutput()
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			want := "echo_during=False stopped=False echo_after=True " + tc.want
+			if got := strings.TrimSpace(string(out)); got != want {
+				t.Fatalf("got %q, want %q", got, want)
+			}
+		})
 	}
-	if got := strings.TrimSpace(string(out)); got != "prompt=True echo_during=False echo_after=True exit=130" {
-		t.Fatalf("got %q; want the prompt, echo off while typing, echo back on after Ctrl-C, exit 130", got)
-	}
+	t.Run("Ctrl-Z under a shell with job control", func(t *testing.T) {
+		if _, err := exec.LookPath("bash"); err != nil {
+			t.Skip("SKIPPING: no bash")
+		}
+		const shell = `
+import os, pty, sys, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
+def drain(t):
+    out = b""
+    end = time.time() + t
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                out += os.read(fd, 4096)
+            except OSError:
+                break
+    return out
+drain(0.5)
+os.write(fd, (" ".join(sys.argv[1:]) + "\n").encode())
+out, deadline = b"", time.time() + 20
+while b"Password:" not in out and time.time() < deadline:
+    out += drain(0.1)
+time.sleep(0.2)
+os.write(fd, b"\x1a")
+stopped = b"Stopped" in drain(1.0)
+os.write(fd, b"\x03")
+drain(0.5)
+os.write(fd, b"stty -a; exit\n")
+print("stopped=%s echo_after=%s" % (stopped, b" -echo " not in drain(1.5)))
+`
+		out, err := exec.Command(python, "-c", shell, bin, "-db", dsn, "add", "bob").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if got := strings.TrimSpace(string(out)); got != "stopped=False echo_after=True" {
+			t.Fatalf("got %q, want Ctrl-Z ignored and echo on after Ctrl-C", got)
+		}
+	})
 }

@@ -9,11 +9,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -88,8 +87,8 @@ flags:
 		return usage("no command")
 	case !known:
 		return usage("unknown command %q", cmd)
-	case len(rest) > n && n == 1 && strings.HasPrefix(rest[1], "-"):
-		return usage("flags go before the command: %s", strings.Join(rest[1:], " "))
+	case len(rest) > n && strings.HasPrefix(rest[n], "-"):
+		return usage("flags go before the command: %s", strings.Join(rest[n:], " "))
 	case len(rest) != n:
 		return usage("%s takes %d argument(s), not %d (a password is never given on the command line)", cmd, n, len(rest))
 	}
@@ -198,6 +197,16 @@ func execute(cfg config, cmd string, args []string, stdin io.Reader, stdout, std
 		case cmd == "passwd" && !found:
 			return fmt.Errorf("%w: %q", sqlchecker.ErrNoSuchUser, user)
 		}
+		// And whatever else can be known without it: the name, the
+		// Digest algorithms asked for or kept.
+		if cmd == "add" {
+			if err := sqlchecker.CheckUserName(user); err != nil {
+				return err
+			}
+		}
+		if _, err := cfg.ha1s(user, "placeholder", existing.Digest); err != nil {
+			return err
+		}
 		password, err := readPassword(stdin, stderr)
 		if err != nil {
 			return err
@@ -290,10 +299,20 @@ func open(dsn string, create bool) (*sql.DB, sqlchecker.Dialect, error) {
 				return nil, 0, fmt.Errorf("the store %s: %w (creduser init makes it)", path, err)
 			}
 		}
-		// The path is a URI's: '%', '?' and '#' would be read as escapes,
-		// options and a fragment, and write users to another file.
-		escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
-		db, err := sql.Open("sqlite", "file:"+escaped+"?_pragma=busy_timeout(5000)")
+		// The path goes into a URI: made absolute (a leading "//host"
+		// would be a URI's authority) with '%', '?' and '#' escaped
+		// (escapes, options, a fragment), or users would be written to
+		// another file. mode=rw: only init creates the file.
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, 0, err
+		}
+		escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(filepath.ToSlash(abs))
+		mode := "rw"
+		if create {
+			mode = "rwc"
+		}
+		db, err := sql.Open("sqlite", "file://"+escaped+"?mode="+mode+"&_pragma=busy_timeout(5000)")
 		return db, sqlchecker.SQLite, err
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		db, err := sql.Open("pgx", dsn)
@@ -320,12 +339,16 @@ func (cfg config) hasher() (checkers.Hasher, error) {
 func (cfg config) ha1s(user, password string, now []sqlchecker.HA1) ([]sqlchecker.HA1, error) {
 	var out []sqlchecker.HA1
 	if !cfg.set["digest-realm"] {
+		seen := map[[2]string]bool{}
 		for _, h := range now {
 			n, err := sqlchecker.NewHA1(user, h.Realm, h.Algorithm, password)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("the user has an HA1 for realm %q and algorithm %q, which cannot be made anew (%v): give -digest-realm to replace the user's HA1s", h.Realm, h.Algorithm, err)
 			}
-			out = append(out, n)
+			if k := [2]string{n.Realm, n.Algorithm}; !seen[k] { // "md5" and "MD5" rows are one
+				seen[k] = true
+				out = append(out, n)
+			}
 		}
 		return out, nil
 	}
@@ -346,33 +369,7 @@ func (cfg config) ha1s(user, password string, now []sqlchecker.HA1) ([]sqlchecke
 // or else the first line of stdin.
 func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fd := int(f.Fd())
-		// Echo is off while the password is typed: an interrupt must turn
-		// it back on, or the shell is left typing blind.
-		if state, err := term.GetState(fd); err == nil {
-			sigs := make(chan os.Signal, 1)
-			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-			done := make(chan struct{})
-			defer func() { signal.Stop(sigs); close(done) }()
-			go func() {
-				select {
-				case <-sigs:
-					term.Restore(fd, state)
-					fmt.Fprintln(stderr)
-					os.Exit(130)
-				case <-done:
-				}
-			}()
-		}
-		fmt.Fprint(stderr, "Password: ")
-		p1, err := term.ReadPassword(fd)
-		fmt.Fprintln(stderr)
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprint(stderr, "Again: ")
-		p2, err := term.ReadPassword(fd)
-		fmt.Fprintln(stderr)
+		p1, p2, err := promptTwice(f, stderr)
 		if err != nil {
 			return "", err
 		}
@@ -383,7 +380,7 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 	}
 	// One line, and no more than a password can be: a file of zeros (or a
 	// wrong redirect) is not read into memory whole.
-	r := bufio.NewReader(io.LimitReader(stdin, checkers.MaxPasswordBytes+3))
+	r := bufio.NewReader(io.LimitReader(stdin, int64(checkers.MaxPasswordBytes+len("\ufeff\r\n")+1)))
 	line, err := r.ReadString('\n')
 	switch {
 	case err == nil, errors.Is(err, io.EOF) && line != "":
@@ -392,13 +389,13 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 	default:
 		return "", fmt.Errorf("reading the password from standard input: %w", err)
 	}
-	line = strings.TrimRight(line, "\r\n")
+	// A file saved by Notepad starts with a byte order mark, which no one
+	// types at a login prompt.
+	line = strings.TrimPrefix(strings.TrimRight(line, "\r\n"), "\ufeff")
 	if len(line) > checkers.MaxPasswordBytes {
 		return "", fmt.Errorf("the password on standard input is longer than %d bytes", checkers.MaxPasswordBytes)
 	}
-	// A file saved by Notepad starts with a byte order mark, which no one
-	// types at a login prompt.
-	return checkPassword(strings.TrimPrefix(line, "\ufeff"))
+	return checkPassword(line)
 }
 
 // checkPassword refuses what no client could send back: an empty password,
