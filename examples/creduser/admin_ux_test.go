@@ -270,6 +270,7 @@ print("echo_during=%s stopped=%s echo_after=%s exit=%d" % (echo_during, stopped,
 	for _, tc := range []struct{ name, keys, want string }{
 		{"Ctrl-C", `\x03`, "exit=130"},
 		{`Ctrl-\`, `\x1c`, "exit=131"},
+		{"Ctrl-D aborts", `\x04`, "exit=1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := exec.Command(python, "-c", script, tc.keys, bin, "-db", dsn, "add", "bob").CombinedOutput()
