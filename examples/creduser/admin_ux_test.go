@@ -89,6 +89,7 @@ func TestCreduserChecksTheStoreBeforeThePassword(t *testing.T) {
 		{"an empty SQLite path", []string{"-db", "sqlite:", "list"}, "names no file"},
 		{"a name HTTP Basic cannot carry", append(fast, "add", "gus:x"), "has a colon"},
 		{"an unknown Digest algorithm", append(fast, "-digest-realm", "r", "-digest-algorithms", "SHA256", "add", "dave"), "SHA256"},
+		{"an algorithm named twice", append(fast, "-digest-realm", "r", "-digest-algorithms", "MD5,md5", "add", "dave"), "names MD5 twice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if code, _, errOut := creduser(t, "", tc.args...); code != 1 || !strings.Contains(errOut, tc.wantErr) {
@@ -115,6 +116,23 @@ func TestCreduserChecksTheStoreBeforeThePassword(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(dir, "x.db")); err != nil {
 			t.Fatalf("init did not make the file named: %v", err)
+		}
+	})
+	t.Run("a path through a symbolic link and .. is the file the system finds", func(t *testing.T) {
+		dir := t.TempDir()
+		for _, d := range []string{"real/sub", "other"} {
+			if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.Symlink(filepath.Join(dir, "real", "sub"), filepath.Join(dir, "other", "link")); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, errOut := creduser(t, "", "-db", "sqlite:"+filepath.Join(dir, "other", "link")+"/../x.db", "init"); code != 0 {
+			t.Fatal(errOut)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "real", "x.db")); err != nil {
+			t.Fatalf("init did not make real/x.db: %v", err)
 		}
 	})
 	t.Run("a path with URI characters is the file it names", func(t *testing.T) {
@@ -283,6 +301,46 @@ print("echo_during=%s stopped=%s echo_after=%s exit=%d" % (echo_during, stopped,
 			}
 		})
 	}
+	t.Run("a line too long at the prompt never reaches the shell", func(t *testing.T) {
+		if _, err := exec.LookPath("bash"); err != nil {
+			t.Skip("SKIPPING: no bash")
+		}
+		const shell = `
+import os, pty, sys, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
+def drain(t):
+    out = b""
+    end = time.time() + t
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                out += os.read(fd, 4096)
+            except OSError:
+                break
+    return out
+drain(0.5)
+os.write(fd, (" ".join(sys.argv[1:]) + "\n").encode())
+out, deadline = b"", time.time() + 20
+while b"Password:" not in out and time.time() < deadline:
+    out += drain(0.1)
+time.sleep(0.2)
+os.write(fd, b"x" * 2000 + b";echo PWN''ED\n")
+out = drain(1.5)
+os.write(fd, b"exit\n")
+out += drain(0.5)
+print("leaked=%s refused=%s" % (b"PWNED" in out, b"longer than 1024" in out))
+`
+		out, err := exec.Command(python, "-c", shell, bin, "-db", dsn, "add", "bob").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if got := strings.TrimSpace(string(out)); got != "leaked=False refused=True" {
+			t.Fatalf("got %q, want the long line refused and none of it run by the shell", got)
+		}
+	})
 	t.Run("Ctrl-Z under a shell with job control", func(t *testing.T) {
 		if _, err := exec.LookPath("bash"); err != nil {
 			t.Skip("SKIPPING: no bash")

@@ -12,7 +12,7 @@
 // the command line, where ps shows it). Only init creates a SQLite file.
 // Passwords are never taken from the command line, where other users and
 // shell histories can see them: from a terminal they are read without echo,
-// twice (Ctrl-C turns echo back on; Ctrl-Z is ignored at the prompt);
+// twice (Ctrl-C turns echo back on; Ctrl-Z does nothing at the prompt);
 // otherwise the first line of standard input is the password (a byte order
 // mark is dropped; invalid UTF-8 and control characters are refused). The store is asked first, so a taken or
 // unknown name is said before the password is typed. Flags that do nothing

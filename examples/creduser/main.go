@@ -303,11 +303,21 @@ func open(dsn string, create bool) (*sql.DB, sqlchecker.Dialect, error) {
 		// would be a URI's authority) with '%', '?' and '#' escaped
 		// (escapes, options, a fragment), or users would be written to
 		// another file. mode=rw: only init creates the file.
-		abs, err := filepath.Abs(path)
-		if err != nil {
-			return nil, 0, err
+		// Not filepath.Abs: it cleans "link/.." by text, which is not
+		// where the operating system (and the Stat above) goes.
+		abs := path
+		if !filepath.IsAbs(path) {
+			wd, err := os.Getwd()
+			if err != nil {
+				return nil, 0, err
+			}
+			abs = wd + string(filepath.Separator) + path
 		}
-		escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(filepath.ToSlash(abs))
+		abs = filepath.ToSlash(abs)
+		if !strings.HasPrefix(abs, "/") {
+			abs = "/" + abs // C:/x.db: file:///C:/x.db, not an authority "C:"
+		}
+		escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(abs)
 		mode := "rw"
 		if create {
 			mode = "rwc"
@@ -359,6 +369,11 @@ func (cfg config) ha1s(user, password string, now []sqlchecker.HA1) ([]sqlchecke
 		h, err := sqlchecker.NewHA1(user, cfg.realm, strings.TrimSpace(a), password)
 		if err != nil {
 			return nil, err
+		}
+		for _, o := range out {
+			if o.Algorithm == h.Algorithm {
+				return nil, fmt.Errorf("-digest-algorithms names %s twice", h.Algorithm)
+			}
 		}
 		out = append(out, h)
 	}

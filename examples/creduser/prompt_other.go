@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
 
 package main
 
@@ -11,8 +11,8 @@ import (
 )
 
 // promptTwice asks for the password twice on the terminal f, without
-// echo. (On Linux, prompt_linux.go also restores the terminal when the
-// prompt is interrupted.)
+// echo. (On Unix systems, prompt_unix.go also restores the terminal when
+// the prompt is interrupted.)
 func promptTwice(f *os.File, stderr io.Writer) (first, second []byte, err error) {
 	fd := int(f.Fd())
 	fmt.Fprint(stderr, "Password: ")
