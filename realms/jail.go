@@ -2,6 +2,7 @@ package realms
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,49 +116,63 @@ func (j *jail) Rename(oldname, newname string) error {
 		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: os.ErrPermission}
 	}
 	o, n := inside(oldname), inside(newname)
-	if strings.HasPrefix(n, o+string(filepath.Separator)) {
-		// Into its own subtree, which afero's MemMapFs crashes on. A real
-		// disk (where Lstat works) answers for itself; anything else
-		// gets the answer the OS would give.
+	sep := string(filepath.Separator)
+	if into, onto := strings.HasPrefix(n, o+sep), strings.HasPrefix(o, n+sep); into || onto {
+		// Into its own subtree, which afero's MemMapFs crashes on, or
+		// onto a directory above, which it does, hiding that
+		// directory's files. A real disk (where Lstat works) answers for
+		// itself; anything else gets the answer Linux would give.
 		if ls, ok := j.base.(afero.Lstater); ok {
 			if _, onDisk, _ := ls.LstatIfPossible(o); onDisk {
 				return hideLink(j.base.Rename(o, n), oldname, newname)
 			}
 		}
-		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: j.intoItself(o, n)}
+		errno := j.ontoAncestor(o)
+		if into {
+			errno = j.intoItself(o, n)
+		}
+		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: errno}
 	}
 	return hideLink(j.base.Rename(o, n), oldname, newname)
 }
 
-// intoItself is the error the OS gives for renaming o into its own
-// subtree, at n: what is missing or not a directory on the way, that n
-// exists, or else EINVAL.
+// intoItself is the error Linux gives for renaming o into its own
+// subtree, at n: ENOENT or ENOTDIR for what is missing or not a directory
+// on the way (o itself included), else EINVAL.
 func (j *jail) intoItself(o, n string) error {
-	errno := func(err error) error {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			return pe.Err
+	p := o
+	for _, part := range strings.Split(strings.TrimPrefix(filepath.Dir(n), o), string(filepath.Separator)) {
+		p = filepath.Join(p, part)
+		fi, err := j.base.Stat(p)
+		switch {
+		case err != nil:
+			return errnoOf(err)
+		case !fi.IsDir():
+			return syscall.ENOTDIR
 		}
-		return err
-	}
-	fi, err := j.base.Stat(o)
-	switch {
-	case err != nil:
-		return errno(err)
-	case !fi.IsDir():
-		return syscall.ENOTDIR
-	}
-	parent, err := j.base.Stat(filepath.Dir(n))
-	switch {
-	case err != nil:
-		return errno(err)
-	case !parent.IsDir():
-		return syscall.ENOTDIR
-	}
-	if _, err := j.base.Stat(n); err == nil {
-		return syscall.EEXIST
 	}
 	return syscall.EINVAL
+}
+
+// ontoAncestor is the error Linux gives for renaming o onto a directory
+// above it, which holds o and so is not empty.
+func (j *jail) ontoAncestor(o string) error {
+	if _, err := j.base.Stat(o); err != nil {
+		return errnoOf(err)
+	}
+	return syscall.ENOTEMPTY
+}
+
+// errnoOf is the errno behind err, ENOENT for any "does not exist".
+func errnoOf(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return syscall.ENOENT
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func (j *jail) Stat(name string) (os.FileInfo, error) {

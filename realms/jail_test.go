@@ -143,7 +143,16 @@ func TestJailRenameIntoItselfAnswersAsTheOS(t *testing.T) {
 	d := newDirectory(t, afero.NewOsFs(), realms.DirectoryOptions{Root: filepath.Join(top, "srv"), PerUser: true})
 	a := filesOf(t, d, cred.UserID("a"))
 	plain := filepath.Join(top, "plain")
-	for _, c := range [][2]string{{"ln", "ln/moved-link"}, {"f", "f/x"}, {"nope", "nope/x"}, {"dir", "dir/x"}} {
+	for _, base := range []string{filepath.Join(top, "srv", "a"), plain} {
+		if err := os.MkdirAll(filepath.Join(base, "dir", "sub"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(base, "dir", "file"), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range [][2]string{{"ln", "ln/moved-link"}, {"f", "f/x"}, {"nope", "nope/x"}, {"dir", "dir/x"}, {"dir", "dir/no/x"},
+		{"dir", "dir/sub"}, {"dir", "dir/file/y/z"}, {"dir/sub", "dir"}} {
 		osErr := os.Rename(filepath.Join(plain, c[0]), filepath.Join(plain, c[1]))
 		jailErr := a.Rename(c[0], c[1])
 		var ole, jle *os.LinkError
@@ -161,12 +170,27 @@ func TestJailRenameIntoItselfAnswersAsTheOS(t *testing.T) {
 			t.Errorf("rename(%q, %q): the error shows the real path: %v", c[0], c[1], jailErr)
 		}
 	}
+	// Over a MemMapFs, the answers Linux gives (above), emulated.
 	mem := afero.NewMemMapFs()
-	if err := afero.WriteFile(mem, "/srv/a/f", []byte("x"), 0o644); err != nil {
-		t.Fatal(err)
+	for _, f := range []string{"/srv/a/f", "/srv/a/dir/file", "/srv/a/dir/sub/g"} {
+		if err := afero.WriteFile(mem, f, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	m := filesOf(t, newDirectory(t, mem, realms.DirectoryOptions{Root: "/srv", PerUser: true}), cred.UserID("a"))
-	if err := m.Rename("f", "f/x"); !errors.Is(err, syscall.ENOTDIR) {
-		t.Errorf("rename(f, f/x) over a MemMapFs: %v, want ENOTDIR", err)
+	for _, c := range []struct {
+		old, new string
+		want     error
+	}{
+		{"f", "f/x", syscall.ENOTDIR}, {"nope", "nope/x", syscall.ENOENT}, {"dir", "dir/x", syscall.EINVAL},
+		{"dir", "dir/no/x", syscall.ENOENT}, {"dir", "dir/sub", syscall.EINVAL}, {"dir", "dir/file/y/z", syscall.ENOTDIR},
+		{"dir/sub", "dir", syscall.ENOTEMPTY}, {"nope/x", "nope", syscall.ENOENT},
+	} {
+		if err := m.Rename(c.old, c.new); !errors.Is(err, c.want) {
+			t.Errorf("rename(%s, %s) over a MemMapFs: %v, want %v", c.old, c.new, err, c.want)
+		}
+	}
+	if infos, err := afero.ReadDir(m, "dir"); err != nil || len(infos) != 2 {
+		t.Errorf("after the refused renames, dir lists %d entries (%v), want its two", len(infos), err)
 	}
 }
