@@ -301,6 +301,24 @@ print("echo_during=%s stopped=%s echo_after=%s exit=%d" % (echo_during, stopped,
 			}
 		})
 	}
+	t.Run("a prompt written to a closed pipe", func(t *testing.T) {
+		const closedPipe = `
+import os, pty, subprocess, sys, termios
+m, s = pty.openpty()
+r, w = os.pipe()
+os.close(r)
+p = subprocess.Popen(sys.argv[1:], stdin=s, stdout=s, stderr=w)
+rc = p.wait(timeout=20)
+print("echo_after=%s exit=%d" % (bool(termios.tcgetattr(s)[3] & termios.ECHO), rc))
+`
+		out, err := exec.Command(python, "-c", closedPipe, bin, "-db", dsn, "add", "bob").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if got := strings.TrimSpace(string(out)); got != "echo_after=True exit=141" {
+			t.Fatalf("got %q, want echo back on and exit 141 (128+SIGPIPE)", got)
+		}
+	})
 	t.Run("a line too long at the prompt never reaches the shell", func(t *testing.T) {
 		if _, err := exec.LookPath("bash"); err != nil {
 			t.Skip("SKIPPING: no bash")

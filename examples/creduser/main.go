@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -306,7 +307,14 @@ func open(dsn string, create bool) (*sql.DB, sqlchecker.Dialect, error) {
 		// Not filepath.Abs: it cleans "link/.." by text, which is not
 		// where the operating system (and the Stat above) goes.
 		abs := path
-		if !filepath.IsAbs(path) {
+		if runtime.GOOS == "windows" {
+			// There `\x.db` and `C:x.db` are not absolute either, and
+			// GetFullPathName (behind Abs) resolves them as Windows does.
+			var err error
+			if abs, err = filepath.Abs(path); err != nil {
+				return nil, 0, err
+			}
+		} else if !filepath.IsAbs(path) {
 			wd, err := os.Getwd()
 			if err != nil {
 				return nil, 0, err

@@ -34,7 +34,9 @@ func promptTwice(f *os.File, stderr io.Writer) (first, second []byte, err error)
 	}
 	var mu sync.Mutex
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	// SIGPIPE too: a prompt written to a closed pipe (2>&1 | head) would
+	// otherwise end the program at once, with echo off.
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE)
 	done := make(chan struct{})
 	defer func() {
 		signal.Stop(sigs)
@@ -56,7 +58,7 @@ func promptTwice(f *os.File, stderr io.Writer) (first, second []byte, err error)
 	quiet.Lflag &^= unix.ECHO
 	quiet.Lflag |= unix.ICANON | unix.ISIG
 	quiet.Iflag |= unix.ICRNL
-	quiet.Cc[unix.VSUSP] = 0 // no suspend character while prompting
+	disableSuspend(&quiet) // no suspend character while prompting
 	err = unix.IoctlSetTermios(fd, ioctlSetTermios, &quiet)
 	mu.Unlock()
 	if err != nil {
