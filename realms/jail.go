@@ -121,46 +121,62 @@ func (j *jail) Rename(oldname, newname string) error {
 		// Into its own subtree, which afero's MemMapFs crashes on, or
 		// onto a directory above, which it does, hiding that
 		// directory's files. A real disk (where Lstat works) answers for
-		// itself; anything else gets the answer Linux would give.
+		// itself; anything else gets the answer os.Rename gives on Linux.
 		if ls, ok := j.base.(afero.Lstater); ok {
 			if _, onDisk, _ := ls.LstatIfPossible(o); onDisk {
 				return hideLink(j.base.Rename(o, n), oldname, newname)
 			}
 		}
-		errno := j.ontoAncestor(o)
-		if into {
-			errno = j.intoItself(o, n)
-		}
-		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: errno}
+		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: j.renameErrno(o, n, into)}
 	}
 	return hideLink(j.base.Rename(o, n), oldname, newname)
 }
 
-// intoItself is the error Linux gives for renaming o into its own
-// subtree, at n: ENOENT or ENOTDIR for what is missing or not a directory
-// on the way (o itself included), else EINVAL.
-func (j *jail) intoItself(o, n string) error {
-	p := o
-	for _, part := range strings.Split(strings.TrimPrefix(filepath.Dir(n), o), string(filepath.Separator)) {
-		p = filepath.Join(p, part)
-		fi, err := j.base.Stat(p)
-		switch {
-		case err != nil:
+// renameErrno is what os.Rename answers on Linux for renaming o into its
+// own subtree (into) or onto a directory above it, worked out without
+// asking the file system to do it: a new name that is an existing
+// directory is EEXIST (os.Rename's own check, after the old name's
+// errors); then rename(2)'s ENOENT or ENOTDIR along either path; then
+// EINVAL, or ENOTEMPTY for a directory above.
+func (j *jail) renameErrno(o, n string, into bool) error {
+	if fi, err := j.base.Stat(n); err == nil && fi.IsDir() {
+		if err := j.walk(o, false); err != nil {
+			return err
+		}
+		return syscall.EEXIST
+	}
+	if err := j.walk(o, false); err != nil {
+		return err
+	}
+	if err := j.walk(filepath.Dir(n), true); err != nil {
+		return err
+	}
+	if into {
+		return syscall.EINVAL
+	}
+	return syscall.ENOTEMPTY
+}
+
+// walk returns ENOENT or ENOTDIR if p, or a directory on the way to it, is
+// missing or not a directory; p itself must be a directory only if dir.
+func (j *jail) walk(p string, dir bool) error {
+	sep := string(filepath.Separator)
+	parts := strings.Split(strings.Trim(p, sep), sep)
+	cur := sep
+	for i, part := range parts {
+		if part == "" {
+			continue
+		}
+		cur = filepath.Join(cur, part)
+		fi, err := j.base.Stat(cur)
+		if err != nil {
 			return errnoOf(err)
-		case !fi.IsDir():
+		}
+		if (i < len(parts)-1 || dir) && !fi.IsDir() {
 			return syscall.ENOTDIR
 		}
 	}
-	return syscall.EINVAL
-}
-
-// ontoAncestor is the error Linux gives for renaming o onto a directory
-// above it, which holds o and so is not empty.
-func (j *jail) ontoAncestor(o string) error {
-	if _, err := j.base.Stat(o); err != nil {
-		return errnoOf(err)
-	}
-	return syscall.ENOTEMPTY
+	return nil
 }
 
 // errnoOf is the errno behind err, ENOENT for any "does not exist".

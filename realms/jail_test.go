@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -170,27 +169,42 @@ func TestJailRenameIntoItselfAnswersAsTheOS(t *testing.T) {
 			t.Errorf("rename(%q, %q): the error shows the real path: %v", c[0], c[1], jailErr)
 		}
 	}
-	// Over a MemMapFs, the answers Linux gives (above), emulated.
-	mem := afero.NewMemMapFs()
-	for _, f := range []string{"/srv/a/f", "/srv/a/dir/file", "/srv/a/dir/sub/g"} {
-		if err := afero.WriteFile(mem, f, []byte("x"), 0o644); err != nil {
-			t.Fatal(err)
+	// Over a MemMapFs, the answer os.Rename gives on disk for the same
+	// tree, emulated: each case on a fresh tree of both kinds.
+	tree := func(mk func(string) error, write func(string) error) {
+		for _, d := range []string{"dir/sub", "dir/full"} {
+			if err := mk(d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, f := range []string{"f", "dir/file", "dir/full/g"} {
+			if err := write(f); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
-	m := filesOf(t, newDirectory(t, mem, realms.DirectoryOptions{Root: "/srv", PerUser: true}), cred.UserID("a"))
-	for _, c := range []struct {
-		old, new string
-		want     error
-	}{
-		{"f", "f/x", syscall.ENOTDIR}, {"nope", "nope/x", syscall.ENOENT}, {"dir", "dir/x", syscall.EINVAL},
-		{"dir", "dir/no/x", syscall.ENOENT}, {"dir", "dir/sub", syscall.EINVAL}, {"dir", "dir/file/y/z", syscall.ENOTDIR},
-		{"dir/sub", "dir", syscall.ENOTEMPTY}, {"nope/x", "nope", syscall.ENOENT},
+	for _, c := range [][2]string{
+		{"f", "f/x"}, {"nope", "nope/x"}, {"dir", "dir/x"}, {"dir", "dir/no/x"}, {"dir", "dir/sub"}, {"dir", "dir/full"},
+		{"dir", "dir/file"}, {"dir", "dir/file/y/z"}, {"dir/sub", "dir"}, {"dir/full/g", "dir"}, {"nope/x", "nope"},
+		{"f/x", "f"}, {"f/x", "f/x/y"}, {"dir/file/q", "dir"}, {"dir/sub/", "dir/"},
 	} {
-		if err := m.Rename(c.old, c.new); !errors.Is(err, c.want) {
-			t.Errorf("rename(%s, %s) over a MemMapFs: %v, want %v", c.old, c.new, err, c.want)
+		disk := t.TempDir()
+		tree(func(d string) error { return os.MkdirAll(filepath.Join(disk, d), 0o755) },
+			func(f string) error { return os.WriteFile(filepath.Join(disk, f), []byte("x"), 0o644) })
+		osErr := os.Rename(filepath.Join(disk, c[0]), filepath.Join(disk, c[1]))
+		var ole *os.LinkError
+		if !errors.As(osErr, &ole) {
+			t.Fatalf("os.Rename(%s, %s) = %v, want an error", c[0], c[1], osErr)
 		}
-	}
-	if infos, err := afero.ReadDir(m, "dir"); err != nil || len(infos) != 2 {
-		t.Errorf("after the refused renames, dir lists %d entries (%v), want its two", len(infos), err)
+		mem := afero.NewMemMapFs()
+		tree(func(d string) error { return mem.MkdirAll(filepath.Join("/srv/a", d), 0o755) },
+			func(f string) error { return afero.WriteFile(mem, filepath.Join("/srv/a", f), []byte("x"), 0o644) })
+		m := filesOf(t, newDirectory(t, mem, realms.DirectoryOptions{Root: "/srv", PerUser: true}), cred.UserID("a"))
+		if err := m.Rename(c[0], c[1]); !errors.Is(err, ole.Err) {
+			t.Errorf("rename(%s, %s) over a MemMapFs: %v; os.Rename on disk: %v", c[0], c[1], err, ole.Err)
+		}
+		if infos, err := afero.ReadDir(m, "dir"); err != nil || len(infos) != 3 {
+			t.Errorf("after rename(%s, %s), dir lists %d entries (%v), want its three", c[0], c[1], len(infos), err)
+		}
 	}
 }
