@@ -243,6 +243,34 @@ func TestCreduserFailsWhenItsOutputIsLost(t *testing.T) {
 	}
 }
 
+// underBash is the start of a Python program that runs an interactive
+// bash (job control) on a pseudo-terminal, types its arguments there as a
+// command, and waits for the password prompt; drain(seconds) reads what
+// the terminal shows.
+const underBash = `
+import os, pty, sys, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
+def drain(t):
+    out = b""
+    end = time.time() + t
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                out += os.read(fd, 4096)
+            except OSError:
+                break
+    return out
+drain(0.5)
+os.write(fd, (" ".join(sys.argv[1:]) + "\n").encode())
+out, deadline = b"", time.time() + 20
+while b"Password:" not in out and time.time() < deadline:
+    out += drain(0.1)
+time.sleep(0.2)
+`
+
 // An interrupt at the password prompt must leave the terminal echoing:
 // the tool runs on a pseudo-terminal (Python's pty module); once echo is
 // off, it gets Ctrl-C, or Ctrl-\, or Ctrl-Z (ignored while prompting)
@@ -323,29 +351,7 @@ print("echo_after=%s exit=%d" % (bool(termios.tcgetattr(s)[3] & termios.ECHO), r
 		if _, err := exec.LookPath("bash"); err != nil {
 			t.Skip("SKIPPING: no bash")
 		}
-		const shell = `
-import os, pty, sys, time, select
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
-def drain(t):
-    out = b""
-    end = time.time() + t
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.05)
-        if r:
-            try:
-                out += os.read(fd, 4096)
-            except OSError:
-                break
-    return out
-drain(0.5)
-os.write(fd, (" ".join(sys.argv[1:]) + "\n").encode())
-out, deadline = b"", time.time() + 20
-while b"Password:" not in out and time.time() < deadline:
-    out += drain(0.1)
-time.sleep(0.2)
-os.write(fd, b"x" * 2000 + b";echo PWN''ED\n")
+		shell := underBash + `os.write(fd, b"x" * 2000 + b";echo PWN''ED\n")
 out = drain(1.5)
 os.write(fd, b"exit\n")
 out += drain(0.5)
@@ -363,29 +369,7 @@ print("leaked=%s refused=%s" % (b"PWNED" in out, b"longer than 1024" in out))
 		if _, err := exec.LookPath("bash"); err != nil {
 			t.Skip("SKIPPING: no bash")
 		}
-		const shell = `
-import os, pty, sys, time, select
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
-def drain(t):
-    out = b""
-    end = time.time() + t
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.05)
-        if r:
-            try:
-                out += os.read(fd, 4096)
-            except OSError:
-                break
-    return out
-drain(0.5)
-os.write(fd, (" ".join(sys.argv[1:]) + "\n").encode())
-out, deadline = b"", time.time() + 20
-while b"Password:" not in out and time.time() < deadline:
-    out += drain(0.1)
-time.sleep(0.2)
-os.write(fd, b"\x1a")
+		shell := underBash + `os.write(fd, b"\x1a")
 stopped = b"Stopped" in drain(1.0)
 os.write(fd, b"\x03")
 drain(0.5)
