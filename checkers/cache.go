@@ -71,10 +71,13 @@ type CacheStats struct {
 type Cache struct {
 	inner  cred.Checker
 	lookup PasswordHashLookup
-	ttl    time.Duration
-	now    func() time.Time
-	macs   sync.Pool // of *keyMAC, HMAC-SHA256 under this cache's key
-	shards []cacheShard
+	// stamper, over a Chain, gives what every member holds for a user,
+	// which keys the entries instead of lookup's hash; nil otherwise.
+	stamper secretStamper
+	ttl     time.Duration
+	now     func() time.Time
+	macs    sync.Pool // of *keyMAC, HMAC-SHA256 under this cache's key
+	shards  []cacheShard
 
 	hits, misses atomic.Uint64
 }
@@ -148,6 +151,9 @@ func NewCache(inner cred.Checker, opts CacheOptions) (*Cache, error) {
 		now:    opts.Now,
 		shards: make([]cacheShard, nshards),
 	}
+	if st, ok := stamperOf(inner); ok {
+		c.stamper = st
+	}
 	c.macs.New = func() any { return &keyMAC{mac: hmac.New(sha256.New, macKey)} }
 	for i := range c.shards {
 		c.shards[i].size = opts.MaxEntries / nshards
@@ -169,7 +175,7 @@ func (c *Cache) RequestAvatarID(ctx context.Context, creds cred.Credentials, min
 	user := up.Username()
 	stored, found, err := c.stored(ctx, user)
 	if err != nil {
-		if _, overChain := stamperOf(c.inner); overChain {
+		if c.stamper != nil {
 			// One member's store is down: the chain may still answer
 			// from another. Without the whole stamp no entry can be
 			// trusted or made, so the inner checker decides alone.
@@ -206,8 +212,8 @@ func (c *Cache) RequestAvatarID(ctx context.Context, creds cred.Credentials, min
 // stored returns what the inner checker's store holds for user: its
 // password hash or, over a Chain, what every member holds.
 func (c *Cache) stored(ctx context.Context, user string) (string, bool, error) {
-	if st, ok := stamperOf(c.inner); ok {
-		return st.secretStamp(ctx, user)
+	if c.stamper != nil {
+		return c.stamper.secretStamp(ctx, user)
 	}
 	return c.lookup.LookupPasswordHash(ctx, user)
 }
