@@ -2,6 +2,7 @@ package checkers
 
 import (
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync/atomic"
 )
@@ -23,11 +24,16 @@ import (
 // hash of each class the store is known to hold (a dummy made by the
 // Hasher new passwords are stored with, at least). A class met once
 // MaxPasswordVerifierClasses are known is not learnt, and its users can be
-// told from unknown names the same way: Learn reports that as an error.
+// told from unknown names the same way: Learn reports that as an error,
+// and Verify, meeting such a class at a login, logs a warning once (to
+// the logger given to SetLogger, slog.Default() if none), naming the
+// class, never the hash.
 //
 // A PasswordVerifier is safe for concurrent use.
 type PasswordVerifier struct {
 	dummies atomic.Pointer[[]htpasswdEntry] // one per class learnt; never shrinks
+	logger  atomic.Pointer[slog.Logger]
+	warned  atomic.Bool // the warning about a class beyond the bound is out
 }
 
 // MaxPasswordVerifierClasses bounds the hash classes a PasswordVerifier
@@ -91,7 +97,14 @@ func (v *PasswordVerifier) Verify(encoded string, found bool, password string) (
 	if err != nil {
 		return false, err
 	}
-	v.learn(info, encoded)
+	if !v.learn(info, encoded) && !v.warned.Swap(true) {
+		l := v.logger.Load()
+		if l == nil {
+			l = slog.Default()
+		}
+		l.Warn("checkers: the store holds more hash classes than a password verifier learns: users of this class can be told from unknown names by the time a failed login takes; rehash them with a class the store knows",
+			"class", info.class, "max_classes", MaxPasswordVerifierClasses)
+	}
 	ok, err := verifyParsed(info, encoded, password)
 	if err != nil {
 		return false, err
@@ -101,6 +114,10 @@ func (v *PasswordVerifier) Verify(encoded string, found bool, password string) (
 	}
 	return ok, nil
 }
+
+// SetLogger sets where v's warning goes (see PasswordVerifier); nil means
+// slog.Default().
+func (v *PasswordVerifier) SetLogger(l *slog.Logger) { v.logger.Store(l) }
 
 // Classes returns how many hash classes v has learnt.
 func (v *PasswordVerifier) Classes() int { return len(*v.dummies.Load()) }

@@ -1,7 +1,9 @@
 package checkers_test
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -46,12 +48,26 @@ func TestPasswordVerifier(t *testing.T) {
 	if _, err := v.Verify("{SHA}short", true, "x"); err == nil || strings.Contains(err.Error(), "short") {
 		t.Errorf("Verify of a broken hash: %v, want an error without the hash", err)
 	}
+	var logged bytes.Buffer
+	v.SetLogger(slog.New(slog.NewTextHandler(&logged, nil)))
+	var beyond string
 	for i := range 3 * checkers.MaxPasswordVerifierClasses {
 		h, _ := checkers.Argon2id{MemoryKiB: 64, Time: uint32(2 + i)}.Hash("x")
+		if i == checkers.MaxPasswordVerifierClasses-2 { // the ninth class
+			beyond = h
+		}
 		v.Verify(h, true, "y")
 	}
 	if n := v.Classes(); n != checkers.MaxPasswordVerifierClasses {
 		t.Errorf("Classes() = %d after many classes, want the bound %d", n, checkers.MaxPasswordVerifierClasses)
+	}
+	// The first class left out is said, once, by its parameters alone.
+	log := logged.String()
+	if strings.Count(log, "level=WARN") != 1 || !strings.Contains(log, `class="$argon2id$v=19$m=64,t=8,p=`) {
+		t.Errorf("log after classes beyond the bound: %q, want one warning naming the first class left out", log)
+	}
+	if salt := strings.Split(beyond, "$")[4]; strings.Contains(log, salt) {
+		t.Errorf("the warning %q shows the hash's salt", log)
 	}
 	ninth, _ := checkers.Argon2id{MemoryKiB: 64, Time: 60}.Hash("x")
 	if err := v.Learn(ninth); err == nil || !strings.Contains(err.Error(), "at most") {

@@ -79,7 +79,8 @@ type Options struct {
 	// Name describes the store in errors and logs; "sql" if empty.
 	Name string
 	// Logger receives what cannot be returned as an error (a failed
-	// AlgorithmsQuery); slog.Default() if nil.
+	// AlgorithmsQuery, a hash class beyond what the checker learns; see
+	// checkers.PasswordVerifier); slog.Default() if nil.
 	Logger *slog.Logger
 }
 
@@ -175,6 +176,9 @@ func New(db *sql.DB, opts Options) (*Checker, error) {
 		if err := verifier.Learn(h); err != nil {
 			return nil, fmt.Errorf("sqlchecker: New: Options.KnownHashes[%d]: %w", i, err)
 		}
+	}
+	if opts.Logger != nil {
+		verifier.SetLogger(opts.Logger)
 	}
 	if opts.Name == "" {
 		opts.Name = "sql"

@@ -1,10 +1,12 @@
 package sqlchecker_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"slices"
 	"strings"
@@ -435,6 +437,40 @@ func TestFailedLoginsCostAlikeInAMixedStore(t *testing.T) {
 			t.Fatalf("New with the Hasher and %d more classes: %v, want the last refused", len(known), err)
 		}
 	})
+}
+
+// A user whose hash is of a class beyond what the checker's verifier
+// learns can be told from unknown names by timing: the first login meeting
+// one says so in Options.Logger, naming the class and not the hash.
+func TestAClassBeyondTheBoundIsLogged(t *testing.T) {
+	db := openSQLite(t)
+	var known []string
+	for i := range checkers.MaxPasswordVerifierClasses - 1 { // with the Hasher's, the bound
+		h, err := checkers.Argon2id{MemoryKiB: 64, Time: uint32(2 + i)}.Hash("x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		known = append(known, h)
+	}
+	h, err := checkers.Argon2id{MemoryKiB: 64, Time: 30}.Hash("bob-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlchecker.NewAdmin(db, sqlchecker.SQLite).AddUser(context.Background(), "bob", h); err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	c := newChecker(t, db, sqlchecker.Options{KnownHashes: known, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	for _, pw := range []string{"wrong", "bob-pw", "wrong"} {
+		id, err := c.RequestAvatarID(context.Background(), cred.NewUsernamePassword("bob", pw), cred.Mind{})
+		if (pw == "bob-pw") != (err == nil && id.Name() == "bob") {
+			t.Fatalf("login of bob with %q: %q, %v", pw, id, err)
+		}
+	}
+	log := logged.String()
+	if strings.Count(log, "level=WARN") != 1 || !strings.Contains(log, "t=30") || strings.Contains(log, strings.Split(h, "$")[4]) {
+		t.Fatalf("log: %q, want one warning naming the class (t=30) and not the salt", log)
+	}
 }
 
 // PostgreSQL refuses text that is not UTF-8, or holds NUL, as a query
