@@ -285,3 +285,38 @@ func TestLoginErrorUnwrapsToThePortalsError(t *testing.T) {
 		t.Errorf("LoginError text leaks detail: %q", le.Error())
 	}
 }
+
+// A relative link moved shallower would point above the root (docs/latest
+// -> ../hello.txt names the root's hello.txt; as latest, the file above
+// the root): over FTP, RNFR/RNTO of a link is refused with a 550, so
+// neither RETR nor STOR can reach outside through it.
+func TestFTPRenameOfALinkIsRefused(t *testing.T) {
+	f := newFixture(t, fixtureConfig{})
+	outside := filepath.Join(filepath.Dir(f.dir), "hello.txt")
+	writeFile(t, outside, "OUTSIDE THE ROOT\n")
+	if err := os.Mkdir(filepath.Join(f.dir, "docs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../hello.txt", filepath.Join(f.dir, "docs", "latest")); err != nil {
+		t.Fatal(err)
+	}
+	c := f.login("alice", testUsers["alice"])
+	if got := readAll(t, c, "docs/latest"); got != "hello, world\n" {
+		t.Fatalf("RETR docs/latest: %q", got)
+	}
+	for _, mv := range [][2]string{{"docs/latest", "latest"}, {"docs", "moved-docs"}} {
+		err := c.Rename(mv[0], mv[1])
+		if err == nil || !strings.HasPrefix(err.Error(), "550") || strings.Contains(err.Error(), f.dir) {
+			t.Errorf("RNFR %s / RNTO %s: %v, want a 550 without the real path", mv[0], mv[1], err)
+		}
+	}
+	if err := c.Stor("latest", strings.NewReader("PWNED\n")); err != nil {
+		t.Fatalf("STOR latest (a new file in the root): %v", err)
+	}
+	if b, _ := os.ReadFile(outside); string(b) != "OUTSIDE THE ROOT\n" {
+		t.Errorf("the file above the root changed: %q", b)
+	}
+	if got := readAll(t, c, "docs/latest"); got != "hello, world\n" {
+		t.Errorf("RETR docs/latest after: %q", got)
+	}
+}

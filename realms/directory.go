@@ -76,7 +76,9 @@ type DirectoryOptions struct {
 // turning PerUser on never changes who may log in. The jail is lexical:
 // symbolic links already on disk under a root are followed, so none should
 // point outside it. Through the jail, clients cannot make links (one made
-// in a shared root would be followed from AnonymousDir too), readlink shows
+// in a shared root would be followed from AnonymousDir too), nor move one
+// or a directory holding one (a relative link moved shallower would point
+// above the root: a permission error), readlink shows
 // only targets inside the jail, Chown is refused, modes keep only the
 // owner's bits and read and execute for others (no setuid, and nothing
 // writable by other accounts of the host, who could plant links in it),

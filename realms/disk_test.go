@@ -280,3 +280,69 @@ func TestDirectoryErrorsForAUserRootDoNotShowTheRealPath(t *testing.T) {
 		t.Errorf("error %q shows the real root", err)
 	}
 }
+
+// A relative link's target is read from where the link is: moved to a
+// shallower place, a link to ../notes.txt that named a file in the root
+// names one above it. The jail refuses to move a link, or a directory
+// holding one, and still moves everything else.
+func TestMovingALinkCannotLeaveTheJail(t *testing.T) {
+	top := t.TempDir()
+	root := filepath.Join(top, "root")
+	for name, content := range map[string]string{
+		"outside.txt":              "OUTSIDE THE ROOT",
+		"root/outside.txt":         "inside",
+		"root/docs/readme.txt":     "docs",
+		"root/deep/sub/readme.txt": "deep",
+		"root/plain/a/b.txt":       "no links here",
+	} {
+		p := filepath.Join(top, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for link, target := range map[string]string{"root/docs/latest": "../outside.txt", "root/deep/sub/up": "../../outside.txt"} {
+		if err := os.Symlink(target, filepath.Join(top, filepath.FromSlash(link))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := newDirectory(t, afero.NewOsFs(), realms.DirectoryOptions{Root: root})
+	fsys := filesOf(t, d, cred.UserID("alice"))
+	if got, err := afero.ReadFile(fsys, "docs/latest"); err != nil || string(got) != "inside" {
+		t.Fatalf("docs/latest before: %q, %v", got, err)
+	}
+	for _, mv := range [][2]string{
+		{"docs/latest", "latest"},     // the link itself, one level up
+		{"docs", "x"},                 // a directory holding it, same depth
+		{"deep/sub", "sub"},           // a directory holding one, shallower
+		{"deep", "docs/deeper"},       // deeper: harmless today, refused alike
+		{"/deep/sub/up", "/d/../up2"}, // spelt otherwise
+	} {
+		err := fsys.Rename(mv[0], mv[1])
+		if !errors.Is(err, os.ErrPermission) || strings.Contains(err.Error(), top) {
+			t.Errorf("Rename(%q, %q) = %v, want a permission error without the real path", mv[0], mv[1], err)
+		}
+	}
+	for _, name := range []string{"latest", "x/latest", "sub/up", "up2"} {
+		if got, err := afero.ReadFile(fsys, name); err == nil {
+			t.Errorf("%s reads %q after the refused renames", name, got)
+		}
+	}
+	if got, err := afero.ReadFile(fsys, "docs/latest"); err != nil || string(got) != "inside" {
+		t.Errorf("docs/latest after: %q, %v; want it where it was", got, err)
+	}
+	// Everything without links still moves.
+	for _, mv := range [][2]string{{"plain", "moved"}, {"docs/readme.txt", "readme.txt"}, {"moved/a/b.txt", "b.txt"}} {
+		if err := fsys.Rename(mv[0], mv[1]); err != nil {
+			t.Errorf("Rename(%q, %q) = %v", mv[0], mv[1], err)
+		}
+	}
+	if got, err := os.ReadFile(filepath.Join(root, "b.txt")); err != nil || string(got) != "no links here" {
+		t.Errorf("b.txt on disk after the renames: %q, %v", got, err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(top, "outside.txt")); string(got) != "OUTSIDE THE ROOT" {
+		t.Errorf("the file outside the root changed: %q", got)
+	}
+}

@@ -116,6 +116,9 @@ func (j *jail) Rename(oldname, newname string) error {
 		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: os.ErrPermission}
 	}
 	o, n := inside(oldname), inside(newname)
+	if err := j.holdsNoLinks(o); err != nil {
+		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: err}
+	}
 	sep := string(filepath.Separator)
 	if into, onto := strings.HasPrefix(n, o+sep), strings.HasPrefix(o, n+sep); into || onto {
 		// Into its own subtree, which afero's MemMapFs crashes on, or
@@ -130,6 +133,52 @@ func (j *jail) Rename(oldname, newname string) error {
 		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: j.renameErrno(o, n, into)}
 	}
 	return hideLink(j.base.Rename(o, n), oldname, newname)
+}
+
+// errHoldsLink refuses a rename that would move a symbolic link.
+var errHoldsLink = &linkMoveError{}
+
+// linkMoveError says a rename was refused because it moves a symbolic
+// link; it is a permission error (errors.Is(err, fs.ErrPermission)).
+type linkMoveError struct{}
+
+func (*linkMoveError) Error() string {
+	return "permission denied: a symbolic link, or a directory holding one, cannot be moved"
+}
+func (*linkMoveError) Is(target error) bool { return target == fs.ErrPermission }
+
+// holdsNoLinks refuses (errHoldsLink) to move o if it is a symbolic link
+// or a directory with one anywhere below it: a relative link's target is
+// read from where the link is, so a link moved (or a directory of links
+// moved) to a shallower place can point above the jail's root ("../x" in
+// /docs names /x; moved to /, it names the directory above the root),
+// and every later open through it would leave the jail. A name that
+// cannot be looked at is left for Rename to answer.
+func (j *jail) holdsNoLinks(o string) error {
+	ls, ok := j.base.(afero.Lstater)
+	if !ok {
+		return nil
+	}
+	fi, onDisk, err := ls.LstatIfPossible(o)
+	if err != nil || !onDisk {
+		return nil
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		return errHoldsLink
+	}
+	if !fi.IsDir() {
+		return nil
+	}
+	// afero.Walk looks at entries with Lstat, so it never follows a link.
+	return afero.Walk(j.base, o, func(_ string, fi fs.FileInfo, err error) error {
+		switch {
+		case err != nil: // a directory it cannot read: its links unknown
+			return errHoldsLink
+		case fi.Mode()&fs.ModeSymlink != 0:
+			return errHoldsLink
+		}
+		return nil
+	})
 }
 
 // renameErrno is what os.Rename answers on Linux for renaming o into its

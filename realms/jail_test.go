@@ -162,7 +162,11 @@ func TestJailRenameIntoItselfAnswersAsTheOS(t *testing.T) {
 		if errors.As(jailErr, &jle) {
 			jailErrno = jle.Err
 		}
-		if !errors.Is(jailErrno, osErrno) && !(osErrno == nil && jailErrno == nil) {
+		if c[0] == "ln" { // a link is never moved (TestMovingALinkCannotLeaveTheJail)
+			if !errors.Is(jailErr, os.ErrPermission) {
+				t.Errorf("rename(%q, %q): the jail answers %v, want a permission error", c[0], c[1], jailErr)
+			}
+		} else if !errors.Is(jailErrno, osErrno) && !(osErrno == nil && jailErrno == nil) {
 			t.Errorf("rename(%q, %q): the OS answers %v, the jail %v", c[0], c[1], osErr, jailErr)
 		}
 		if jailErr != nil && strings.Contains(jailErr.Error(), top) {
