@@ -64,9 +64,13 @@ type Anonymous interface {
 // whether an acceptance is of that kind: for instance a Digest response
 // that is right but was made for an expired nonce (the client must repeat
 // it on a fresh one, and may be an attacker replaying a captured request),
-// or one whose nonce-count could not be recorded. Decorators that act on a
-// checker's success, like checkers.Throttle ending a user's backoff, count
-// such an acceptance as neither a success nor a failure.
+// a right one whose nonce-count was used before (a request replayed, or
+// one a client sent ahead of a later one), or one whose nonce-count could
+// not be recorded. The Portal then fails the login with ErrInconclusive
+// without asking the realm. Decorators that act on a checker's success,
+// like checkers.Throttle ending a user's backoff, count such an acceptance
+// as neither a success nor a failure, so neither replays nor a client's
+// requests arriving out of order can lock a user out.
 type Inconclusive interface {
 	// Inconclusive reports, once a checker has accepted the credentials,
 	// whether the login does not go through after all (see above).

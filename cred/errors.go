@@ -24,6 +24,14 @@ var (
 	// also matches ErrUnauthorizedLogin, so protocols that do not care treat
 	// it as a refusal. See ThrottledError.
 	ErrThrottled = errors.New("cred: too many failed logins")
+	// ErrInconclusive: a checker accepted the credentials, but they report
+	// (Inconclusive) that the login cannot go through: a right HTTP Digest
+	// response on an expired nonce or a nonce-count already used (maybe a
+	// captured request replayed), or one whose nonce-count could not be
+	// recorded. The realm is not asked for an avatar. The protocol says
+	// why (httpauth answers 401 with stale=true, or 500 for a store
+	// failure).
+	ErrInconclusive = errors.New("cred: credentials accepted, but the login cannot go through")
 )
 
 // ThrottledError is returned by a throttling checker. It matches both

@@ -21,9 +21,10 @@ const (
 	OutcomeUnhandled                   // no checker for the credentials: misconfiguration
 	OutcomeCanceled                    // the caller's context ended first
 	OutcomeError                       // internal error: store down, bug
+	OutcomeInconclusive                // accepted, yet not logged in: ErrInconclusive (a stale or replayed Digest request, say)
 )
 
-var outcomeNames = [...]string{"success", "unauthorized", "throttled", "denied", "unhandled", "canceled", "error"}
+var outcomeNames = [...]string{"success", "unauthorized", "throttled", "denied", "unhandled", "canceled", "error", "inconclusive"}
 
 // String returns the outcome's name: "success", "unauthorized", ...
 func (o Outcome) String() string {
@@ -46,6 +47,8 @@ func OutcomeOf(err error) Outcome {
 		return OutcomeDenied
 	case errors.Is(err, ErrUnhandledCredentials):
 		return OutcomeUnhandled
+	case errors.Is(err, ErrInconclusive):
+		return OutcomeInconclusive
 	case errors.As(err, new(*storeContextError)):
 		return OutcomeError // a store's own timeout, not the caller giving up
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
@@ -87,7 +90,7 @@ func SlogObserver(l *slog.Logger) Observer {
 		level := slog.LevelInfo
 		msg := "login"
 		switch ev.Outcome {
-		case OutcomeUnauthorized, OutcomeThrottled, OutcomeDenied, OutcomeCanceled:
+		case OutcomeUnauthorized, OutcomeThrottled, OutcomeDenied, OutcomeCanceled, OutcomeInconclusive:
 			level = slog.LevelWarn
 			msg = "login refused"
 		case OutcomeUnhandled:

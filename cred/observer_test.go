@@ -28,7 +28,9 @@ func TestObserverSeesEveryOutcome(t *testing.T) {
 		}
 		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
 	}, cred.UsernamePasswordType)
+	var realmAsked []string
 	realm := cred.RealmFunc(func(ctx context.Context, id cred.AvatarID, m cred.Mind, ifs ...reflect.Type) (reflect.Type, any, func(), error) {
+		realmAsked = append(realmAsked, id.Name())
 		if id.Name() == "disabled" {
 			return nil, nil, nil, cred.ErrLoginDenied
 		}
@@ -57,6 +59,7 @@ func TestObserverSeesEveryOutcome(t *testing.T) {
 		{"a realm refusal is reported as denied", cred.NewUsernamePassword("disabled", "right"), cred.OutcomeDenied, false, "disabled"},
 		{"a store failure is reported as an error with its cause", cred.NewUsernamePassword("broken", "right"), cred.OutcomeError, true, "broken"},
 		{"unhandled credentials are reported as misconfiguration", cred.AnonymousCredentials{}, cred.OutcomeUnhandled, true, ""},
+		{"an inconclusive acceptance is reported as such", inconclusive{cred.NewUsernamePassword("maybe", "right")}, cred.OutcomeInconclusive, false, "maybe"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,7 +89,20 @@ func TestObserverSeesEveryOutcome(t *testing.T) {
 			}
 		})
 	}
+	// The realm acts on logins only: an inconclusive one never reaches it.
+	if got := strings.Join(realmAsked, " "); got != "alice disabled" {
+		t.Errorf("the realm was asked for %q, want the successful and the denied user only", got)
+	}
+	if _, err := p.Login(context.Background(), inconclusive{cred.NewUsernamePassword("maybe", "right")}, mind, handlerType); !errors.Is(err, cred.ErrInconclusive) || errors.Is(err, cred.ErrUnauthorizedLogin) {
+		t.Errorf("an inconclusive login: %v, want ErrInconclusive and not a wrong password", err)
+	}
 }
+
+// inconclusive is a password a checker can accept that still cannot log
+// in (see cred.Inconclusive).
+type inconclusive struct{ cred.UsernamePassword }
+
+func (inconclusive) Inconclusive() bool { return true }
 
 func TestSlogObserverNeverLogsThePassword(t *testing.T) {
 	var buf bytes.Buffer

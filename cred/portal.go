@@ -204,6 +204,11 @@ func (p *Portal) login(ctx context.Context, creds Credentials, mind *Mind, iface
 	if err != nil {
 		return err
 	}
+	if ic, ok := creds.(Inconclusive); ok && ic.Inconclusive() {
+		// Accepted, yet not a login: the realm must not act on it (count
+		// it, stamp a last login), and an observer must not see a success.
+		return fmt.Errorf("%w (%s)", ErrInconclusive, id)
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("cred: login abandoned: %w", err)
 	}

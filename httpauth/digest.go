@@ -72,6 +72,11 @@ type DigestOptions struct {
 //     a nonce-count there is no replay protection.
 //   - A genuine but expired nonce with a correct response, or a
 //     nonce-count at or below one already used, gets 401 with stale=true.
+//     Such a right but inconclusive response is neither a login (the realm
+//     is not asked; an observer sees cred.OutcomeInconclusive) nor a
+//     failed one (a throttle does not count it), so replaying a captured
+//     request, or a client's requests arriving out of order, cannot lock
+//     its user out.
 //   - A forged or garbled nonce, a wrong realm or opaque, or an algorithm
 //     not offered gets 401 with fresh challenges.
 //   - Broken syntax, duplicate or missing parameters, a uri directive that
@@ -732,16 +737,15 @@ func decodeExtValue(v string) (string, bool) {
 	return s, true
 }
 
-// FinishLogin runs after the portal accepted the response: it refuses an
-// expired nonce (stale=true), fails closed if the nonce store failed while
-// the response was checked, records the nonce-count if no check did (a
-// checker that accepted without verifying the response), and adds
-// Authentication-Info. A repeated or lower nonce-count was already refused
-// by the check itself, so the checker and any throttle around it saw a
-// failed login, not a success. An expired nonce or a failed store, though
-// accepted by the checker, is inconclusive (DigestCredentials.Inconclusive):
-// a throttle neither counts it as a failure nor lets it end the user's
-// backoff, as a success would.
+// FinishLogin runs after the portal accepted the response: it records the
+// nonce-count if no check did (a checker that accepted without verifying
+// the response), refuses it if that finds it used, and adds
+// Authentication-Info. An expired nonce, a used nonce-count or a failed
+// store met by the check itself makes the response inconclusive
+// (DigestCredentials.Inconclusive): the portal refuses the login with
+// cred.ErrInconclusive before the realm is asked, and a throttle neither
+// counts it as a failure nor lets it end the user's backoff, as a success
+// would; FinishLogin still refuses each, should a portal let one through.
 func (d *Digest) FinishLogin(ctx context.Context, w http.ResponseWriter, _ *http.Request, creds cred.Credentials) error {
 	c, ok := creds.(*DigestCredentials)
 	if !ok {

@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -652,23 +653,64 @@ func TestDigestExpiredNonceNeitherResetsNorCountsFailures(t *testing.T) {
 	})
 }
 
-func TestDigestReplayCountsAsAFailedLogin(t *testing.T) {
+// A right response on a nonce-count already used (a captured request
+// replayed, or a client's request that arrived after a later one on the
+// same nonce: browsers and HTTP/2 send in parallel) gets 401 stale=true,
+// and is not a failed login: counting it would let anyone holding one
+// captured request, or a client loading a page, lock the user out. Nor is
+// it a login: the realm is not asked, and an observer sees it as
+// inconclusive, not as a success.
+func TestDigestReplayIsRefusedButNotCountedAsAFailedLogin(t *testing.T) {
 	throttle := checkers.NewThrottle(plaintextChecker(digestUsers), checkers.NewMemoryThrottleStore(),
 		checkers.ThrottlePolicy{MaxUserFailures: 3, MaxAddrFailures: -1})
-	f := newDigestFixture(t, DigestOptions{}, throttle)
+	realm := &recordingRealm{handler: whoami}
+	p := newPortal(t, realm, throttle)
+	var mu sync.Mutex
+	var outcomes []string
+	p.SetObserver(cred.ObserverFunc(func(_ context.Context, ev cred.LoginEvent) {
+		mu.Lock()
+		defer mu.Unlock()
+		outcomes = append(outcomes, ev.Outcome.String())
+	}))
+	d := newDigest(t, p, DigestOptions{Realm: "testrealm@host.com"})
+	f := &digestFixture{t: t, d: d, h: newMiddleware(t, p, d).Wrap(whoami), realm: realm}
+	stale := func(what string, h string) {
+		t.Helper()
+		w := f.do("GET", "/", h, "")
+		if w.Code != 401 || challenges(t, w.Header())[0]["stale"] != "true" {
+			t.Fatalf("%s got %d %q, want 401 with stale=true", what, w.Code, w.Header().Values("WWW-Authenticate"))
+		}
+	}
 	c := f.client("SHA-256", "Mufasa")
 	captured := c.header("GET", "/", nil)
 	if w := f.do("GET", "/", captured, ""); w.Code != 200 {
 		t.Fatalf("the first use got %d", w.Code)
 	}
-	for i := range 3 {
-		w := f.do("GET", "/", captured, "")
-		if w.Code != 401 || challenges(t, w.Header())[0]["stale"] != "true" {
-			t.Fatalf("replay %d got %d %q, want 401 with stale=true", i+1, w.Code, w.Header().Values("WWW-Authenticate"))
-		}
+	for i := range 10 {
+		stale(fmt.Sprintf("replay %d", i+1), captured)
 	}
-	c2 := f.client("SHA-256", "Mufasa")
-	if w := f.do("GET", "/", c2.header("GET", "/", nil), ""); w.Code != http.StatusTooManyRequests {
-		t.Fatalf("after three replays a fresh login got %d, want 429: replays were not counted as failures", w.Code)
+	// One client's four requests on a nonce, the last arriving first.
+	c = f.client("SHA-256", "Mufasa")
+	var hs []string
+	for range 4 {
+		hs = append(hs, c.header("GET", "/", nil))
+	}
+	if w := f.do("GET", "/", hs[3], ""); w.Code != 200 {
+		t.Fatalf("nonce-count 4 first got %d", w.Code)
+	}
+	for i := range 3 {
+		stale(fmt.Sprintf("nonce-count %d after 4", i+1), hs[i])
+	}
+	if w := f.do("GET", "/", f.client("SHA-256", "Mufasa").header("GET", "/", nil), ""); w.Code != 200 {
+		t.Fatalf("after 13 stale answers a fresh login got %d, want 200: they were counted as failures", w.Code)
+	}
+	if n := realm.logins.Load(); n != 3 {
+		t.Errorf("the realm was asked for %d avatars, want 3 (the logins that went through)", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := "success " + strings.Repeat("inconclusive ", 10) + "success " + strings.Repeat("inconclusive ", 3) + "success"
+	if got := strings.Join(outcomes, " "); got != want {
+		t.Errorf("observed %q, want %q", got, want)
 	}
 }

@@ -283,13 +283,14 @@ func (c *DigestCredentials) checkHA1(key []byte) bool {
 	return c.recordNonceCount()
 }
 
-// recordNonceCount records the nonce-count of a verified response and
-// reports whether it is fresh. An expired nonce is not recorded (the login
-// ends with stale=true anyway). A store failure reports true so that it is
-// not counted as a wrong password; FinishLogin then fails the login closed.
+// recordNonceCount records the nonce-count of a verified response. It
+// reports true: the response was right, whether or not its nonce-count is
+// fresh. An expired nonce is not recorded (the login ends with stale=true
+// anyway). A used nonce-count, or a store failure, makes the credentials
+// Inconclusive, and the Portal fails the login with cred.ErrInconclusive.
 func (c *DigestCredentials) recordNonceCount() bool {
 	if c.store == nil || c.stale || c.used {
-		return !c.replayed
+		return true
 	}
 	c.used = true
 	fresh, err := c.store.Use(c.ctx, c.nonce, c.ncValue, time.Unix(0, c.expires))
@@ -298,26 +299,40 @@ func (c *DigestCredentials) recordNonceCount() bool {
 		c.storeErr = err
 		return true
 	case !fresh:
+		// Right, but not fresh: a replay, or a request the client sent
+		// before one that arrived first. Accepted as the right password
+		// (so a throttle counts no failure: replays cannot lock the user
+		// out) and Inconclusive, so the login fails with stale=true.
 		c.replayed = true
-		return false
 	}
 	return true
 }
 
 // Inconclusive reports whether a check that accepted the response still
-// leaves the login to fail: the nonce had expired (the answer is 401 with
-// stale=true, and the request may be a captured one replayed), or the
-// nonce store failed (500). A throttle then neither counts a failure nor
-// ends the user's backoff as for a success (see cred.Inconclusive).
-func (c *DigestCredentials) Inconclusive() bool { return c.stale || c.storeErr != nil }
+// leaves the login to fail: the nonce had expired or the nonce-count was
+// used (the answer is 401 with stale=true; the request may be a captured
+// one replayed, or one of a client's that arrived after a later one), or
+// the nonce store failed (500). A throttle then neither counts a failure
+// nor ends the user's backoff as for a success, and the Portal refuses
+// the login with cred.ErrInconclusive (see cred.Inconclusive).
+func (c *DigestCredentials) Inconclusive() bool { return c.stale || c.replayed || c.storeErr != nil }
 
 var _ cred.Inconclusive = (*DigestCredentials)(nil)
 
-// explainRefusal turns the portal's refusal of a replayed response into
-// ErrStaleNonce, so the client gets stale=true and retries with a new
-// nonce.
+// explainRefusal says why the portal found a right response inconclusive:
+// an expired nonce or a used nonce-count is ErrStaleNonce (the client gets
+// stale=true and retries on a new nonce without asking its user), a store
+// failure an internal error (500).
 func (c *DigestCredentials) explainRefusal(err error) error {
-	if c.replayed && errors.Is(err, cred.ErrUnauthorizedLogin) && !errors.Is(err, cred.ErrThrottled) {
+	if !errors.Is(err, cred.ErrInconclusive) {
+		return err
+	}
+	switch {
+	case c.storeErr != nil:
+		return fmt.Errorf("httpauth: nonce store failed: %w", c.storeErr)
+	case c.stale:
+		return fmt.Errorf("nonce expired: %w", ErrStaleNonce)
+	case c.replayed:
 		return fmt.Errorf("nonce-count %s already used: %w", c.nc, ErrStaleNonce)
 	}
 	return err
