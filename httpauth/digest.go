@@ -163,6 +163,10 @@ func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = 1 << 20
 	}
+	if opts.MaxBodyBytes < 0 {
+		// Not "no limit": every qop=auth-int request would get 413.
+		return nil, fmt.Errorf("httpauth: NewDigest: MaxBodyBytes %d is negative", opts.MaxBodyBytes)
+	}
 	switch {
 	case opts.Key.b == nil: // not given; NewSecretKey of nothing is given, and too short
 		random := make([]byte, 32)

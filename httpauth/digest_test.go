@@ -244,6 +244,16 @@ func TestDigestOffersOnlyWhatCheckersVerify(t *testing.T) {
 			t.Fatal("no error")
 		}
 	})
+	t.Run("negative lifetimes and body limits fail at construction", func(t *testing.T) {
+		// A negative MaxBodyBytes, meant as "no limit", made every
+		// qop=auth-int request 413.
+		p := newPortal(t, &recordingRealm{}, plaintextChecker(nil))
+		for _, opts := range []DigestOptions{{Realm: "r", MaxBodyBytes: -1}, {Realm: "r", NonceLifetime: -time.Second}} {
+			if _, err := NewDigest(p, opts); err == nil || !strings.Contains(err.Error(), "negative") {
+				t.Errorf("NewDigest(%+v): %v, want it refused", opts, err)
+			}
+		}
+	})
 }
 
 func TestDigestRefusals(t *testing.T) {
