@@ -49,7 +49,11 @@ func NewChain(checkers ...cred.Checker) *Chain {
 // order they first appear.
 func (c *Chain) CredentialInterfaces() []reflect.Type { return slices.Clone(c.ifaces) }
 
-// RequestAvatarID asks, in order, each member that handles creds.
+// RequestAvatarID asks, in order, each member that handles creds. A
+// member's error (a store down) ends the search with that error; if an
+// earlier member had refused the password, a Throttle around the chain
+// still counts the attempt as a refused guess, and if the client has gone
+// meanwhile, the refusal is the answer.
 func (c *Chain) RequestAvatarID(ctx context.Context, creds cred.Credentials, mind cred.Mind) (cred.AvatarID, error) {
 	members := c.route(reflect.TypeOf(creds))
 	if len(members) == 0 {
@@ -65,7 +69,21 @@ func (c *Chain) RequestAvatarID(ctx context.Context, creds cred.Credentials, min
 			return id, nil
 		}
 		if !errors.Is(err, cred.ErrUnauthorizedLogin) || errors.Is(err, cred.ErrThrottled) {
-			return cred.AvatarID{}, err
+			switch {
+			case refusal == nil:
+				return cred.AvatarID{}, err
+			case ctx.Err() != nil:
+				// The client hung up while a later member waited:
+				// the refusal stands, and a throttle counts it.
+				return cred.AvatarID{}, refusal
+			default:
+				// Undecided (the user may be in the member that
+				// failed), but a password was checked and refused:
+				// a throttle must count it, or guesses against the
+				// earlier members would be free while this one is
+				// down.
+				return cred.AvatarID{}, &refusedThenFailedError{err: err}
+			}
 		}
 		if refusal == nil {
 			refusal = err
@@ -223,3 +241,15 @@ func (c *Chain) secretStamp(ctx context.Context, username string) (string, bool,
 	}
 	return string(b), found, nil
 }
+
+// refusedThenFailedError is a Chain's answer when a member refused the
+// password and a later one failed (a store down): the login is undecided,
+// an internal error to the client, but a Throttle keeps the attempt it
+// charged, as for a wrong password.
+type refusedThenFailedError struct{ err error }
+
+func (e *refusedThenFailedError) Error() string {
+	return "checkers: refused by an earlier chain member, then: " + e.err.Error()
+}
+
+func (e *refusedThenFailedError) Unwrap() error { return e.err }

@@ -187,6 +187,10 @@ func (t *Throttle) RequestAvatarID(ctx context.Context, creds cred.Credentials, 
 		return id, nil
 	case errors.Is(err, cred.ErrUnauthorizedLogin):
 		return id, err // counted already, by Attempt
+	case errors.As(err, new(*refusedThenFailedError)):
+		// A Chain checked the password and refused it, then a later
+		// member failed: the attempt stays counted.
+		return id, err
 	default:
 		if ferr := t.store.Forgive(bg, keys, t.now()); ferr != nil {
 			return cred.AvatarID{}, errors.Join(err, fmt.Errorf("checkers: throttle store: %w", ferr))
