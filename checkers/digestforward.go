@@ -47,14 +47,21 @@ func (l *Limit) DigestAlgorithms(realm string) []string { return digestAlgorithm
 // DigestAlgorithms reports what the inner checker can verify.
 func (t *Throttle) DigestAlgorithms(realm string) []string { return digestAlgorithmsOf(t.inner, realm) }
 
-// DigestAlgorithms reports the union of what the members can verify.
+// DigestAlgorithms reports what every member holding Digest users in
+// realm can verify (members that verify no Digest algorithm there are left
+// out): a client answers the first challenge it supports, so an algorithm
+// one member lacks would lock that member's users out.
 func (c *Chain) DigestAlgorithms(realm string) []string {
 	var algs []string
+	seen := false
 	for _, m := range c.members {
-		for _, a := range digestAlgorithmsOf(m, realm) {
-			if !slices.Contains(algs, a) {
-				algs = append(algs, a)
-			}
+		mine := digestAlgorithmsOf(m, realm)
+		switch {
+		case len(mine) == 0:
+		case !seen:
+			algs, seen = slices.Clone(mine), true
+		default:
+			algs = slices.DeleteFunc(algs, func(a string) bool { return !slices.Contains(mine, a) })
 		}
 	}
 	return algs

@@ -52,6 +52,11 @@ func TestDecoratorsReportWhatTheirStoresCanVerifyForDigest(t *testing.T) {
 		{"a wrapped plaintext store offers every algorithm", throttle(checkers.NewLimit(plain, 2)), "gocred", all},
 		{"a wrapped one-way hash store offers nothing", throttle(checkers.NewLimit(memory, 2)), "gocred", nil},
 		{"the htdigest store for another realm offers nothing", throttle(htdigest), "elsewhere", nil},
+		// Only what every member with Digest users can verify: SHA-256
+		// offered for the plaintext store's users would lock out the
+		// htdigest store's (clients answer the first challenge).
+		{"a chain of a plaintext and an htdigest store offers MD5 only", checkers.NewChain(plain, htdigest), "gocred", []string{cred.AlgorithmMD5}},
+		{"a chain's member without users in the realm has no say", checkers.NewChain(plain, htdigest), "elsewhere", all},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

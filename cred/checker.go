@@ -57,8 +57,10 @@ func (c *CheckerFunc) String() string {
 
 // DigestAlgorithmer is implemented by checkers of UsernameDigestHash that
 // store HA1s for some algorithms only (an htdigest file: MD5). A protocol
-// offers a Digest algorithm only if some registered checker can verify it;
-// a checker of UsernameHashedPassword can verify every algorithm.
+// offers a Digest algorithm only if every registered checker with users in
+// the realm can verify it (a client answers the first challenge it
+// supports, so an algorithm one store lacks would lock its users out); a
+// checker of UsernameHashedPassword can verify every algorithm.
 type DigestAlgorithmer interface {
 	// DigestAlgorithms returns the base algorithms (AlgorithmMD5, ...) for
 	// which the checker has HA1s in realm.

@@ -28,8 +28,9 @@ type DigestOptions struct {
 	Realm string
 	// Algorithms lists the algorithms to offer, from "MD5", "MD5-sess",
 	// "SHA-256", "SHA-256-sess", "SHA-512-256", "SHA-512-256-sess". The
-	// default is SHA-256 and MD5. Algorithms no registered checker can
-	// verify are left out; see Digest.Offered. SHA-512-256 is not a
+	// default is SHA-256 and MD5. Algorithms not every registered checker
+	// with Digest users in the realm can verify are left out; see
+	// Digest.Offered. SHA-512-256 is not a
 	// default: it is offered first when offered, clients answer the first
 	// challenge they accept, and curl 7.88 accepts it but computes its
 	// response with SHA-256, which is refused: such a curl cannot log in
@@ -135,12 +136,18 @@ func (k SecretKey) LogValue() slog.Value { return slog.StringValue(k.String()) }
 // MarshalJSON encodes String, not the key.
 func (k SecretKey) MarshalJSON() ([]byte, error) { return json.Marshal(k.String()) }
 
+// allBaseAlgorithms are what a store of plaintext passwords can verify.
+var allBaseAlgorithms = []string{cred.AlgorithmMD5, cred.AlgorithmSHA256, cred.AlgorithmSHA512_256}
+
 // NewDigest returns the Digest scheme for the checkers registered in portal,
-// offering only algorithms they can verify: a checker of
-// cred.UsernameHashedPassword verifies every algorithm; a checker of
-// cred.UsernameDigestHash those its cred.DigestAlgorithmer reports for the
-// realm (every algorithm if it does not implement it). It fails if none is
-// left, or an option is invalid.
+// offering only algorithms every one of them can verify (clients answer the
+// first challenge they support, so an algorithm one store lacks would lock
+// its users out): a checker of cred.UsernameHashedPassword verifies every
+// algorithm; a checker of cred.UsernameDigestHash those its
+// cred.DigestAlgorithmer reports for the realm (every algorithm if it does
+// not implement it; a checker reporting none, with no users in the realm,
+// has no say). It fails, naming what each checker verifies, if none is
+// left, or if an option is invalid.
 func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
 	if portal == nil {
 		return nil, errors.New("httpauth: NewDigest: portal is nil")
@@ -204,24 +211,43 @@ func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
 	if len(checkers) == 0 {
 		return nil, fmt.Errorf("httpauth: NewDigest: %w", portal.CheckCredentialType(d.CredentialType()))
 	}
-	can := map[string]bool{}
+	// Only what every checker holding Digest users in the realm can
+	// verify: clients answer the first challenge they support, so an
+	// algorithm one store lacks (SHA-256, next to an htdigest file of MD5
+	// HA1s) would lock that store's users out, right password and all.
+	var can map[string]bool // nil until a checker names what it verifies
+	var said []string       // what each checker verifies, for the error
 	for _, c := range checkers {
+		var algs []string
 		ifaces := c.CredentialInterfaces()
+		da, says := c.(cred.DigestAlgorithmer)
 		switch {
-		case slices.Contains(ifaces, cred.UsernameHashedPasswordType):
-			can[cred.AlgorithmMD5], can[cred.AlgorithmSHA256], can[cred.AlgorithmSHA512_256] = true, true, true
-		case slices.Contains(ifaces, cred.UsernameDigestHashType):
-			if da, ok := c.(cred.DigestAlgorithmer); ok {
-				for _, a := range da.DigestAlgorithms(opts.Realm) {
+		case says: // a Chain or decorator answers for its members
+			algs = da.DigestAlgorithms(opts.Realm) // none: no users in this realm
+		case slices.Contains(ifaces, cred.UsernameHashedPasswordType), slices.Contains(ifaces, cred.UsernameDigestHashType):
+			algs = allBaseAlgorithms
+		}
+		if len(algs) > 0 {
+			said = append(said, fmt.Sprintf("%s verifies %v", cred.DescribeChecker(c), algs))
+			if can == nil {
+				can = map[string]bool{}
+				for _, a := range algs {
 					can[a] = true
 				}
 			} else {
-				can[cred.AlgorithmMD5], can[cred.AlgorithmSHA256], can[cred.AlgorithmSHA512_256] = true, true, true
+				for a := range can {
+					if !slices.Contains(algs, a) {
+						delete(can, a)
+					}
+				}
 			}
 		}
 		if r, ok := c.(cred.UserHashResolver); ok && cred.ResolvesUserHashes(c) {
 			d.resolvers = append(d.resolvers, r)
 		}
+	}
+	if can != nil && len(can) == 0 {
+		return nil, fmt.Errorf("httpauth: NewDigest: the checkers agree on no Digest algorithm in realm %q (%s): whichever were offered, some users could never log in", opts.Realm, strings.Join(said, "; "))
 	}
 	for _, name := range opts.Algorithms {
 		a := lookupAlgorithm(name)
@@ -233,7 +259,7 @@ func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
 		}
 	}
 	if len(d.offered) == 0 {
-		return nil, fmt.Errorf("httpauth: NewDigest: no registered checker can verify any of %v in realm %q (a checker of cred.UsernameHashedPassword verifies all; one of cred.UsernameDigestHash only what its DigestAlgorithms reports)", opts.Algorithms, opts.Realm)
+		return nil, fmt.Errorf("httpauth: NewDigest: not every registered checker can verify one of %v in realm %q (a checker of cred.UsernameHashedPassword verifies all; one of cred.UsernameDigestHash only what its DigestAlgorithms reports; %s)", opts.Algorithms, opts.Realm, strings.Join(said, "; "))
 	}
 	slices.SortStableFunc(d.offered, func(a, b *digestAlgorithm) int { return b.strength() - a.strength() })
 	if d.userhash && len(d.resolvers) == 0 {

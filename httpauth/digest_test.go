@@ -215,6 +215,12 @@ func TestDigestOffersOnlyWhatCheckersVerify(t *testing.T) {
 		{"an MD5-only HA1 store gets MD5 only", []cred.Checker{md5Store}, nil, []string{"MD5"}},
 		{"an MD5-only HA1 store also gets MD5-sess", []cred.Checker{md5Store}, []string{"MD5-sess", "SHA-256-sess", "MD5"}, []string{"MD5-sess", "MD5"}},
 		{"algorithms are offered strongest first whatever the order asked", []cred.Checker{plaintextChecker(nil)}, []string{"MD5", "SHA-512-256", "SHA-256"}, []string{"SHA-512-256", "SHA-256", "MD5"}},
+		// Clients answer the first challenge they support: SHA-256
+		// offered for the plaintext store would lock the MD5 store's
+		// users out.
+		{"an MD5-only store next to a plaintext one gets MD5 only", []cred.Checker{md5Store, plaintextChecker(map[string]string{"bob": "pw2"})}, nil, []string{"MD5"}},
+		{"in a chain too", []cred.Checker{checkers.NewChain(plaintextChecker(map[string]string{"bob": "pw2"}), md5Store)}, nil, []string{"MD5"}},
+		{"a store with no users in the realm has no say", []cred.Checker{htdigestChecker(t, "elsewhere", map[string]string{"x": "y"}), plaintextChecker(nil)}, nil, []string{"SHA-256", "MD5"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -225,6 +231,23 @@ func TestDigestOffersOnlyWhatCheckersVerify(t *testing.T) {
 			}
 		})
 	}
+	t.Run("both kinds of user log in by the first challenge", func(t *testing.T) {
+		f := newDigestFixture(t, DigestOptions{}, md5Store, plaintextChecker(map[string]string{"bob": "pw2"}))
+		for user, pw := range map[string]string{"Mufasa": "Circle Of Life", "bob": "pw2"} {
+			ch := firstChallengeOf(t, f)
+			c := clientFor(ch, user, pw)
+			if w := f.do("GET", "/", c.header("GET", "/", nil), ""); w.Code != 200 {
+				t.Errorf("%s answering the first challenge (%s) got %d", user, ch["algorithm"], w.Code)
+			}
+		}
+	})
+	t.Run("checkers that agree on no algorithm fail at construction, named", func(t *testing.T) {
+		p := newPortal(t, &recordingRealm{}, md5Store, sha256Only{plaintextChecker(nil)})
+		_, err := NewDigest(p, DigestOptions{Realm: "testrealm@host.com"})
+		if err == nil || !strings.Contains(err.Error(), "agree on no") || !strings.Contains(err.Error(), "[SHA-256]") || !strings.Contains(err.Error(), "[MD5]") {
+			t.Fatalf("NewDigest: %v, want an error naming what each verifies", err)
+		}
+	})
 	t.Run("asking an MD5-only store for SHA-256 alone fails at construction", func(t *testing.T) {
 		p := newPortal(t, &recordingRealm{}, md5Store)
 		if _, err := NewDigest(p, DigestOptions{Realm: "testrealm@host.com", Algorithms: []string{"SHA-256"}}); err == nil {
@@ -723,4 +746,23 @@ func TestDigestReplayIsRefusedButNotCountedAsAFailedLogin(t *testing.T) {
 	if got := strings.Join(outcomes, " "); got != want {
 		t.Errorf("observed %q, want %q", got, want)
 	}
+}
+
+// sha256Only is a Digest checker that verifies SHA-256 only.
+type sha256Only struct{ *checkers.InsecurePlaintext }
+
+func (sha256Only) CredentialInterfaces() []reflect.Type {
+	return []reflect.Type{cred.UsernameDigestHashType}
+}
+func (sha256Only) DigestAlgorithms(string) []string { return []string{cred.AlgorithmSHA256} }
+
+// firstChallengeOf returns the first Digest challenge f's server sends.
+func firstChallengeOf(t *testing.T, f *digestFixture) map[string]string {
+	t.Helper()
+	w := f.do("GET", "/", "", "")
+	chs := challenges(t, w.Header())
+	if len(chs) == 0 {
+		t.Fatalf("no challenge: %d %v", w.Code, w.Header())
+	}
+	return chs[0]
 }
