@@ -94,7 +94,7 @@ func (p *Portal) Register(c Checker) error {
 		if _, ok := next.byIface[t]; !ok {
 			next.ifaces = append(next.ifaces, t)
 		}
-		if slices.Contains(next.byIface[t], c) {
+		if slices.ContainsFunc(next.byIface[t], func(o Checker) bool { return sameChecker(o, c) }) {
 			continue
 		}
 		next.byIface[t] = append(slices.Clip(next.byIface[t]), c)
@@ -136,7 +136,7 @@ func (r *registry) computeRoute(t reflect.Type) *route {
 			continue
 		}
 		for _, c := range r.byIface[iface] {
-			if !slices.Contains(rt.checkers, c) {
+			if !slices.ContainsFunc(rt.checkers, func(o Checker) bool { return sameChecker(o, c) }) {
 				rt.checkers = append(rt.checkers, c)
 			}
 		}
@@ -335,4 +335,15 @@ func notCanceled(err error) error {
 		return &storeContextError{err}
 	}
 	return err
+}
+
+// sameChecker reports whether a and b are the same checker. Values that
+// cannot be compared with == (a map type, a struct holding a slice) are
+// taken as distinct rather than panicking.
+func sameChecker(a, b Checker) bool {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	if va.Type() != vb.Type() || !va.Comparable() || !vb.Comparable() {
+		return false
+	}
+	return a == b
 }

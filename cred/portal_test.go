@@ -420,3 +420,35 @@ func TestAStoreTimeoutIsAnInternalError(t *testing.T) {
 		t.Fatalf("outcome %v for %v; want an internal error that still wraps the deadline", got, err)
 	}
 }
+
+// mapChecker is a checker of a type == cannot compare (a map).
+type mapChecker map[string]string
+
+func (m mapChecker) CredentialInterfaces() []reflect.Type {
+	return []reflect.Type{cred.UsernamePasswordType}
+}
+
+func (m mapChecker) RequestAvatarID(_ context.Context, c cred.Credentials, _ cred.Mind) (cred.AvatarID, error) {
+	up := c.(cred.UsernamePassword)
+	if pw, ok := m[up.Username()]; ok && up.CheckPassword(pw) {
+		return cred.UserID(up.Username()), nil
+	}
+	return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+}
+
+// Two checkers of a type == cannot compare are registered, both asked,
+// rather than panicking in NewPortal.
+func TestPortalTakesCheckersThatCannotBeCompared(t *testing.T) {
+	realm := cred.RealmFunc(func(_ context.Context, _ cred.AvatarID, _ cred.Mind, ifaces ...reflect.Type) (reflect.Type, any, func(), error) {
+		return ifaces[0], handlerFunc, nil, nil
+	})
+	p, err := cred.NewPortal(realm, mapChecker{"a": "1"}, mapChecker{"b": "2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for user, pw := range map[string]string{"a": "1", "b": "2"} {
+		if _, err := p.Login(context.Background(), cred.NewUsernamePassword(user, pw), cred.Mind{}, handlerType); err != nil {
+			t.Errorf("login of %s: %v", user, err)
+		}
+	}
+}
