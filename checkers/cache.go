@@ -342,6 +342,10 @@ type lookupForwarder interface {
 	passwordHashLookup() (PasswordHashLookup, bool)
 }
 
+// passwordHashLookup forwards to the inner checker's lookup: a Cache in a
+// Chain under another Cache is then seen by the outer one's key.
+func (c *Cache) passwordHashLookup() (PasswordHashLookup, bool) { return passwordHashLookupOf(c.inner) }
+
 // passwordHashLookupOf returns the password hash lookup c offers, if any.
 func passwordHashLookupOf(c cred.Checker) (PasswordHashLookup, bool) {
 	if f, ok := c.(lookupForwarder); ok {

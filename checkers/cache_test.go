@@ -395,3 +395,49 @@ func TestCacheIsSafeForConcurrentUse(t *testing.T) {
 		t.Fatalf("%d logins had the wrong outcome", wrong.Load())
 	}
 }
+
+// A Cache as a member of a Chain under another Cache is seen through: the
+// outer cache's key holds what the inner cache's store holds, so a
+// password changed or removed there is not accepted from the outer cache.
+func TestCacheOverAChainSeesANestedCache(t *testing.T) {
+	slow := checkers.NewMemory(checkers.Bcrypt{Cost: 4})
+	other := checkers.NewMemory(checkers.Bcrypt{Cost: 4})
+	for store, pw := range map[*checkers.Memory]string{slow: "old-pw", other: "legacy-pw"} {
+		if err := store.Add("alice", pw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inner, err := checkers.NewCache(slow, checkers.CacheOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outer, err := checkers.NewCache(checkers.NewChain(checkers.NewLimit(inner, 4), other), checkers.CacheOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := func(pw string) error {
+		_, err := outer.RequestAvatarID(context.Background(), cred.NewUsernamePassword("alice", pw), cred.Mind{})
+		return err
+	}
+	if err := login("old-pw"); err != nil {
+		t.Fatal(err)
+	}
+	if err := slow.Add("alice", "new-pw"); err != nil {
+		t.Fatal(err)
+	}
+	if err := login("old-pw"); err == nil {
+		t.Errorf("the old password is accepted after the change (stats %+v)", outer.Stats())
+	}
+	if err := login("new-pw"); err != nil {
+		t.Errorf("the new password: %v", err)
+	}
+	slow.Remove("alice")
+	for _, pw := range []string{"old-pw", "new-pw"} {
+		if err := login(pw); err == nil {
+			t.Errorf("%s is accepted after alice was removed from its store", pw)
+		}
+	}
+	if err := login("legacy-pw"); err != nil {
+		t.Errorf("the other store's password: %v", err)
+	}
+}

@@ -194,8 +194,8 @@ type secretStamper interface {
 	secretStamp(ctx context.Context, username string) (stamp string, found bool, err error)
 }
 
-// stamperOf returns the secretStamper c is or wraps through Limits and
-// Throttles (which hold no secrets of their own), if any.
+// stamperOf returns the secretStamper c is or wraps through Limits,
+// Throttles and Caches (which hold no secrets of their own), if any.
 func stamperOf(c cred.Checker) (secretStamper, bool) {
 	switch w := c.(type) {
 	case secretStamper:
@@ -203,6 +203,8 @@ func stamperOf(c cred.Checker) (secretStamper, bool) {
 	case *Limit:
 		return stamperOf(w.inner)
 	case *Throttle:
+		return stamperOf(w.inner)
+	case *Cache:
 		return stamperOf(w.inner)
 	}
 	return nil, false
