@@ -199,6 +199,11 @@ func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
 		maxBody:  opts.MaxBodyBytes,
 	}
 	d.qopHeader = strings.Join(d.qop, ", ")
+	if ms, ok := d.store.(*MemoryNonceStore); ok && ms.window < int64(opts.NonceLifetime) {
+		// It would forget live nonces, then refuse them to fail closed:
+		// right responses answered stale=true, again and again.
+		return nil, fmt.Errorf("httpauth: NewDigest: the MemoryNonceStore's Window %v is shorter than NonceLifetime %v", time.Duration(ms.window), opts.NonceLifetime)
+	}
 	if d.store == nil {
 		s, err := NewMemoryNonceStore(MemoryNonceStoreOptions{Window: opts.NonceLifetime})
 		if err != nil {

@@ -277,6 +277,19 @@ func TestDigestOffersOnlyWhatCheckersVerify(t *testing.T) {
 			}
 		}
 	})
+	t.Run("a MemoryNonceStore remembering less than a nonce lives fails at construction", func(t *testing.T) {
+		p := newPortal(t, &recordingRealm{}, plaintextChecker(nil))
+		short, err := NewMemoryNonceStore(MemoryNonceStoreOptions{Window: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := NewDigest(p, DigestOptions{Realm: "r", Store: short}); err == nil || !strings.Contains(err.Error(), "Window") {
+			t.Errorf("NewDigest with a 1m Window and the default 5m lifetime: %v, want it refused", err)
+		}
+		if _, err := NewDigest(p, DigestOptions{Realm: "r", Store: short, NonceLifetime: time.Minute}); err != nil {
+			t.Errorf("NewDigest with a Window as long as the lifetime: %v", err)
+		}
+	})
 }
 
 func TestDigestRefusals(t *testing.T) {

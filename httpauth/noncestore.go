@@ -29,8 +29,9 @@ type MemoryNonceStoreOptions struct {
 	// nonces as old as those are refused (their clients get stale=true and
 	// carry on with a fresh nonce).
 	MaxNonces int
-	// Window is how long a remembered nonce is kept at least; set it to
-	// at least the nonce lifetime (default 10 minutes).
+	// Window is how long a remembered nonce is kept at least; at least
+	// the nonce lifetime (default 10 minutes; NewDigest refuses a store
+	// remembering less than its nonces live).
 	Window time.Duration
 	// Shards is the number of independently locked shards (default 64).
 	Shards int
