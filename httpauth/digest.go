@@ -78,8 +78,12 @@ type DigestOptions struct {
 //     failed one (a throttle does not count it), so replaying a captured
 //     request, or a client's requests arriving out of order, cannot lock
 //     its user out.
-//   - A forged or garbled nonce, a wrong realm or opaque, or an algorithm
-//     not offered gets 401 with fresh challenges.
+//   - A nonce or opaque this server did not make (another key's: before a
+//     restart with a new random key, say) is checked like an expired
+//     nonce: a right response gets 401 with stale=true, so browsers carry
+//     on without asking their users again, a wrong one is a failed login.
+//   - A wrong realm, or an algorithm not offered, gets 401 with fresh
+//     challenges.
 //   - Broken syntax, duplicate or missing parameters, a uri directive that
 //     is not the request-target, or an unknown qop get 400.
 //   - A successful qop=auth response gets Authentication-Info with rspauth;
@@ -523,9 +527,9 @@ func (d *Digest) Decode(r *http.Request, params string) (cred.Credentials, error
 	if p.realm != d.realm {
 		return nil, refused("realm %q is not %q", p.realm, d.realm)
 	}
-	if d.opaque != "" && subtle.ConstantTimeCompare([]byte(p.opaque), []byte(d.opaque)) != 1 {
-		return nil, refused("opaque does not match")
-	}
+	// Another key's opaque (a restart with a new random key, say) is
+	// treated as the nonce is, below.
+	foreign := d.opaque != "" && subtle.ConstantTimeCompare([]byte(p.opaque), []byte(d.opaque)) != 1
 	if p.qop == "" {
 		return nil, refused("no qop: RFC 2069 responses are not accepted")
 	}
@@ -561,10 +565,17 @@ func (d *Digest) Decode(r *http.Request, params string) (cred.Credentials, error
 	switch {
 	case errors.Is(err, errNonceExpired):
 		c.stale = true // check the response anyway: stale=true only if it is right
-	case err != nil:
-		return nil, refused("%v", err)
+		c.expires = expires.UnixNano()
+	case err != nil || foreign:
+		// Not this server's nonce: made with another key (before a
+		// restart with a new random key, or a rotation), or forged. The
+		// response is checked all the same: a right one gets stale=true,
+		// so its client retries on a fresh nonce instead of asking its
+		// user for the password again; a wrong one is a failed login.
+		c.stale = true
+	default:
+		c.expires = expires.UnixNano()
 	}
-	c.expires = expires.UnixNano()
 
 	switch {
 	case p.hasUsernameStar && strings.EqualFold(p.userhash, "true"):

@@ -344,16 +344,27 @@ func TestDigestRefusals(t *testing.T) {
 			c.algorithm = "SHA-1"
 			return req{"GET", "/a", c.header("GET", "/a", nil)}
 		}, 401, false},
-		{"a forged nonce gets 401 without stale", func(c *digestClient) req {
+		// A nonce or opaque not of this server's key (made before a
+		// restart with a new random key) with a right response: the
+		// client retries on a fresh nonce without asking its user.
+		{"a right response on a forged nonce gets 401 with stale", func(c *digestClient) req {
 			c.nonce = strings.Repeat("A", nonceLen)
 			return req{"GET", "/a", c.header("GET", "/a", nil)}
-		}, 401, false},
-		{"a garbled nonce gets 401", func(c *digestClient) req {
+		}, 401, true},
+		{"a right response on a garbled nonce gets 401 with stale", func(c *digestClient) req {
 			c.nonce = "dcd98b7102dd2f0e8b11d0f600bfb0c093"
 			return req{"GET", "/a", c.header("GET", "/a", nil)}
-		}, 401, false},
-		{"a wrong opaque gets 401", func(c *digestClient) req {
+		}, 401, true},
+		{"a right response with a wrong opaque gets 401 with stale", func(c *digestClient) req {
 			c.opaque = "nope"
+			return req{"GET", "/a", c.header("GET", "/a", nil)}
+		}, 401, true},
+		{"a wrong response on a forged nonce gets 401 without stale", func(c *digestClient) req {
+			c.nonce, c.password = strings.Repeat("A", nonceLen), "wrong"
+			return req{"GET", "/a", c.header("GET", "/a", nil)}
+		}, 401, false},
+		{"a wrong response with a wrong opaque gets 401 without stale", func(c *digestClient) req {
+			c.opaque, c.password = "nope", "wrong"
 			return req{"GET", "/a", c.header("GET", "/a", nil)}
 		}, 401, false},
 		{"an RFC 2069 response without qop gets 401", func(c *digestClient) req {
@@ -778,4 +789,35 @@ func firstChallengeOf(t *testing.T, f *digestFixture) map[string]string {
 		t.Fatalf("no challenge: %d %v", w.Code, w.Header())
 	}
 	return chs[0]
+}
+
+// A server restarted with a new random key (the default) no longer knows
+// its nonces: a client answering one with the right password gets
+// stale=true and carries on with the new server's nonce, without its user
+// being asked again.
+func TestDigestNonceOfARestartedServerIsStale(t *testing.T) {
+	before := newDigestFixture(t, DigestOptions{})
+	after := newDigestFixture(t, DigestOptions{})
+	c := before.client("SHA-256", "Mufasa")
+	if w := before.do("GET", "/", c.header("GET", "/", nil), ""); w.Code != 200 {
+		t.Fatalf("before the restart: %d", w.Code)
+	}
+	w := after.do("GET", "/", c.header("GET", "/", nil), "")
+	if w.Code != 401 {
+		t.Fatalf("after the restart: %d, want 401", w.Code)
+	}
+	var fresh map[string]string
+	for _, ch := range challenges(t, w.Header()) {
+		if ch["algorithm"] == "SHA-256" {
+			fresh = ch
+		}
+	}
+	if fresh == nil || fresh["stale"] != "true" {
+		t.Fatalf("after the restart: challenges %q, want stale=true", w.Header().Values("WWW-Authenticate"))
+	}
+	c = clientFor(fresh, "Mufasa", c.password)
+	c.algorithm = "SHA-256"
+	if w := after.do("GET", "/", c.header("GET", "/", nil), ""); w.Code != 200 {
+		t.Fatalf("on the new server's nonce: %d", w.Code)
+	}
 }
