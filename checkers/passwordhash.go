@@ -14,6 +14,10 @@ import (
 	auth "github.com/abbot/go-http-auth"
 	"github.com/go-crypt/crypt"
 	"github.com/go-crypt/crypt/algorithm"
+	"github.com/go-crypt/crypt/algorithm/argon2"
+	"github.com/go-crypt/crypt/algorithm/pbkdf2"
+	"github.com/go-crypt/crypt/algorithm/scrypt"
+	"github.com/go-crypt/crypt/algorithm/shacrypt"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -31,6 +35,7 @@ const (
 	schemeSHA512   = "sha512-crypt"
 	schemeArgon2   = "argon2"
 	schemeScrypt   = "scrypt"
+	schemeYescrypt = "yescrypt"
 	schemePBKDF2   = "pbkdf2"
 	schemeDESCrypt = "des-crypt"
 )
@@ -92,7 +97,7 @@ func parseHash(encoded string) (hashInfo, error) {
 	if err != nil {
 		return hashInfo{}, fmt.Errorf("%w: malformed %s hash", ErrUnsupportedHash, scheme)
 	}
-	if err := checkCost(scheme, encoded); err != nil {
+	if err := checkDigest(scheme, encoded, d); err != nil {
 		return hashInfo{}, fmt.Errorf("%w: %s %v", ErrUnsupportedHash, scheme, err)
 	}
 	return hashInfo{scheme: scheme, class: costClass(encoded, d), digest: d}, nil
@@ -110,65 +115,193 @@ const (
 	// MaxIterations bounds SHA-crypt rounds and PBKDF2 iterations (about
 	// four seconds a check for SHA-crypt).
 	MaxIterations = 10_000_000
-	// MaxMemoryBytes bounds the memory one argon2 or scrypt check uses.
+	// MaxMemoryBytes bounds the memory one argon2, scrypt or yescrypt
+	// check uses.
 	MaxMemoryBytes = 1 << 30
 	// maxArgon2Passes bounds argon2's t (passes over memory).
 	maxArgon2Passes = 64
+	// maxArgon2Lanes bounds argon2's p (lanes, one goroutine each): argon2
+	// uses at least 8 KiB a lane whatever its m says.
+	maxArgon2Lanes = 255
+	// maxScryptParallelism bounds scrypt's p (sequential passes over its
+	// memory).
+	maxScryptParallelism = 64
 )
 
-// checkCost checks a decoded go-crypt hash's parameters against the
-// bounds above. encoded decoded, so its fields are well formed.
-func checkCost(scheme, encoded string) error {
-	parts := strings.Split(encoded, "$")
-	params := map[string]uint64{}
-	for _, p := range parts {
-		for _, kv := range strings.Split(p, ",") {
-			if k, v, ok := strings.Cut(kv, "="); ok {
-				if n, err := strconv.ParseUint(v, 10, 64); err == nil {
-					params[k] = n
-				}
-			}
-		}
-	}
+// Least lengths of the salt and key of the formats whose key length is
+// free (argon2, scrypt, yescrypt, pbkdf2). go-crypt derives a key as long
+// as the stored one, so a hash whose key was cut short (a line caught
+// half-written) matched a random password once in 2^(8*length) tries: one
+// in 256 for a 1-byte key. What makes these hashes writes longer ones:
+// gocred's Argon2id and go-crypt 32-byte keys and 16-byte salts, passlib
+// 20- to 64-byte keys and 16-byte salts, libxcrypt's yescrypt a 32-byte
+// key and a 16-byte salt; argon2 itself needs an 8-byte salt.
+const (
+	minKeyBytes  = 16
+	minSaltBytes = 8
+)
+
+// shaCryptMinRounds is the fewest SHA-crypt rounds: crypt(3) raises a
+// lower request to it and writes the rounds it used, so no crypt(3) hash
+// names fewer (and go-crypt would verify one with the fewer rounds).
+const shaCryptMinRounds = 1000
+
+// errParamsUnreadable refuses a go-crypt digest whose parameters cannot be
+// read, and so cannot be bounded.
+var errParamsUnreadable = errors.New("parameters cannot be read, so the cost of a check cannot be bounded")
+
+// checkDigest checks the parameters of d, decoded from encoded as scheme,
+// against the bounds above and against their least values (below which
+// go-crypt's key derivation panics, fails or does no work), and the
+// lengths of its salt and key. It reads the parameters d verifies with,
+// not encoded's text, which go-crypt may read otherwise (it takes "+30"
+// for 30). go-crypt's digests have no accessors for them, so they are read
+// from the digest's own encoding, which go-crypt writes from them with
+// %d; a digest of another type or layout is refused.
+func checkDigest(scheme, encoded string, d algorithm.Digest) error {
+	canon := strings.Split(d.Encode(), "$")
 	switch scheme {
 	case schemeSHA256, schemeSHA512:
-		if n := params["rounds"]; n > MaxIterations {
-			return fmt.Errorf("rounds %d are above %d", n, MaxIterations)
+		if _, ok := d.(*shacrypt.Digest); !ok {
+			return errParamsUnreadable
 		}
-	case schemePBKDF2: // $pbkdf2-sha256$iterations$salt$key
-		if n, err := strconv.ParseUint(parts[2], 10, 64); err == nil && n > MaxIterations {
+		rounds := int64(shacrypt.IterationsDefaultOmitted) // "$6$salt$key": what crypt(3) uses
+		switch len(canon) {
+		case 4:
+		case 5: // "$6$rounds=N$salt$key"
+			v, ok := strings.CutPrefix(canon[2], "rounds=")
+			n, err := strconv.ParseInt(v, 10, 64)
+			if !ok || err != nil {
+				return errParamsUnreadable
+			}
+			rounds = n
+		default:
+			return errParamsUnreadable
+		}
+		if rounds < shaCryptMinRounds {
+			return fmt.Errorf("rounds %d are below %d, the fewest crypt(3) uses and writes", rounds, shaCryptMinRounds)
+		}
+		if rounds > MaxIterations {
+			return fmt.Errorf("rounds %d are above %d", rounds, MaxIterations)
+		}
+		// The key is crypt's base 64 of a whole digest: 43 or 86
+		// characters. A shorter one never matches; it is refused, so
+		// that a hash cut short is a load error, not a locked-out user.
+		want := 43
+		if scheme == schemeSHA512 {
+			want = 86
+		}
+		if n := len(d.Key()); n != want {
+			return fmt.Errorf("key of %d characters is not %d (a hash cut short?)", n, want)
+		}
+		return nil
+	case schemePBKDF2: // "$pbkdf2-sha256$N$salt$key"
+		if _, ok := d.(*pbkdf2.Digest); !ok || len(canon) != 5 {
+			return errParamsUnreadable
+		}
+		n, err := strconv.ParseInt(canon[2], 10, 64)
+		switch {
+		case err != nil:
+			return errParamsUnreadable
+		case n < 1:
+			return fmt.Errorf("iterations %d are below 1", n)
+		case n > MaxIterations:
 			return fmt.Errorf("iterations %d are above %d", n, MaxIterations)
 		}
-	case schemeArgon2: // m in KiB
-		if m := params["m"]; m > MaxMemoryBytes>>10 {
-			return fmt.Errorf("memory %d KiB is above %d KiB", m, MaxMemoryBytes>>10)
+	case schemeArgon2: // "$argon2id$v=19$m=M,t=T,p=P$salt$key", m in KiB
+		if _, ok := d.(*argon2.Digest); !ok || len(canon) != 6 {
+			return errParamsUnreadable
 		}
-		if t := params["t"]; t > maxArgon2Passes {
+		v, ok := phcParams(canon[3], "m", "t", "p")
+		if !ok {
+			return errParamsUnreadable
+		}
+		m, t, p := v[0], v[1], v[2]
+		switch {
+		case t < 1:
+			return fmt.Errorf("%d passes are below 1", t)
+		case p < 1:
+			return fmt.Errorf("%d lanes are below 1", p)
+		case p > maxArgon2Lanes:
+			return fmt.Errorf("%d lanes are above %d", p, maxArgon2Lanes)
+		case m < 8*p:
+			return fmt.Errorf("memory %d KiB is below 8 KiB per lane (%d lanes)", m, p)
+		case m > MaxMemoryBytes>>10:
+			return fmt.Errorf("memory %d KiB is above %d KiB", m, MaxMemoryBytes>>10)
+		case t > maxArgon2Passes:
 			return fmt.Errorf("%d passes are above %d", t, maxArgon2Passes)
 		}
-	case schemeScrypt:
-		ln, r, p := params["ln"], params["r"], params["p"]
-		if parts[1] == "7" && len(parts[2]) >= 11 { // $7$ then N, r, p in crypt's base 64
-			ln, r, p = crypt64(parts[2][0:1]), crypt64(parts[2][1:6]), crypt64(parts[2][6:11])
+	case schemeScrypt, schemeYescrypt:
+		if _, ok := d.(*scrypt.Digest); !ok || len(canon) != 5 {
+			return errParamsUnreadable
 		}
-		if ln >= 40 || r > 1<<20 || 128*r<<ln > MaxMemoryBytes {
+		var ln, r, p int64
+		switch canon[1] {
+		case "scrypt": // "$scrypt$ln=L,r=R,p=P$salt$key"
+			v, ok := phcParams(canon[2], "ln", "r", "p")
+			if !ok || scheme != schemeScrypt {
+				return errParamsUnreadable
+			}
+			ln, r, p = v[0], v[1], v[2]
+		case "y": // "$y$jLR$salt$key": L and R are ln-1 and r-1 in crypt's base 64; p is 1
+			// go-crypt writes them modulo 64: a setting it does not
+			// write back as it was is beyond the encoding.
+			setting := canon[2]
+			if scheme != schemeYescrypt || len(setting) != 3 || setting[0] != 'j' || setting != strings.Split(encoded, "$")[2] {
+				return errParamsUnreadable
+			}
+			const alphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			ln = int64(strings.IndexByte(alphabet, setting[1])) + 1
+			r = int64(strings.IndexByte(alphabet, setting[2])) + 1
+			p = 1
+		default:
+			return errParamsUnreadable
+		}
+		switch {
+		case ln < 1:
+			return fmt.Errorf("ln %d is below 1", ln)
+		case r < 1:
+			return fmt.Errorf("block size r %d is below 1", r)
+		case p < 1:
+			return fmt.Errorf("parallelism %d is below 1", p)
+		case ln > 30 || r > MaxMemoryBytes/128>>ln: // 128*r*2^ln bytes, without overflow
 			return fmt.Errorf("parameters ln=%d r=%d use more than %d bytes", ln, r, MaxMemoryBytes)
+		case p > maxScryptParallelism:
+			return fmt.Errorf("parallelism %d is above %d", p, maxScryptParallelism)
 		}
-		if p > 64 {
-			return fmt.Errorf("parallelism %d is above 64", p)
-		}
+	default:
+		return errParamsUnreadable
+	}
+	if n := len(d.Key()); n < minKeyBytes {
+		return fmt.Errorf("key of %d bytes is shorter than %d (a hash cut short?)", n, minKeyBytes)
+	}
+	if n := len(d.Salt()); n < minSaltBytes {
+		return fmt.Errorf("salt of %d bytes is shorter than %d", n, minSaltBytes)
 	}
 	return nil
 }
 
-// crypt64 decodes a little-endian number in crypt's base 64 alphabet.
-func crypt64(s string) uint64 {
-	const alphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	var n uint64
-	for i := len(s) - 1; i >= 0; i-- {
-		n = n<<6 | uint64(max(0, strings.IndexByte(alphabet, s[i])))
+// phcParams reads the named integers, all of which must be there, from a
+// "k=v,k=v" field of a go-crypt encoding.
+func phcParams(field string, names ...string) ([]int64, bool) {
+	got := make(map[string]int64)
+	for kv := range strings.SplitSeq(field, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		got[k] = n
 	}
-	return n
+	vals := make([]int64, len(names))
+	for i, name := range names {
+		n, ok := got[name]
+		if !ok {
+			return nil, false
+		}
+		vals[i] = n
+	}
+	return vals, true
 }
 
 // decodeGoCrypt decodes with go-crypt, turning a panic inside it (outside
@@ -195,8 +328,10 @@ func goCryptScheme(encoded string) string {
 		return schemeSHA512
 	case strings.HasPrefix(encoded, "$argon2"):
 		return schemeArgon2
-	case strings.HasPrefix(encoded, "$scrypt$"), strings.HasPrefix(encoded, "$7$"), strings.HasPrefix(encoded, "$y$"):
+	case strings.HasPrefix(encoded, "$scrypt$"), strings.HasPrefix(encoded, "$7$"): // go-crypt decodes no $7$: malformed
 		return schemeScrypt
+	case strings.HasPrefix(encoded, "$y$"):
+		return schemeYescrypt
 	case strings.HasPrefix(encoded, "$pbkdf2"):
 		return schemePBKDF2
 	}
@@ -239,11 +374,15 @@ const MaxPasswordBytes = 1024
 
 // VerifyPassword reports whether password matches the encoded hash. It
 // understands bcrypt ($2y$, $2a$, $2b$), Apache's MD5 ($apr1$), Apache's
-// {SHA}, SHA-crypt ($5$, $6$), argon2, scrypt and pbkdf2 in the crypt/PHC
-// encodings. A password longer than MaxPasswordBytes is false, unhashed.
-// An unknown or malformed hash is an error matching
+// {SHA}, SHA-crypt ($5$, $6$), argon2, scrypt, yescrypt ($y$) and pbkdf2
+// in the crypt/PHC encodings. A password longer than MaxPasswordBytes is
+// false, unhashed. An unknown or malformed hash is an error matching
 // ErrUnsupportedHash, never a plain false, so a broken store is not mistaken
-// for a wrong password. Comparisons are constant-time.
+// for a wrong password; so is a hash with a parameter beyond
+// MaxBcryptCost, MaxIterations or MaxMemoryBytes or below its least value,
+// and an argon2, scrypt, yescrypt or pbkdf2 hash with a key shorter than
+// 16 bytes or a salt shorter than 8 (a hash cut short). Comparisons are
+// constant-time.
 func VerifyPassword(encoded, password string) (bool, error) {
 	info, err := parseHash(encoded)
 	if err != nil {
@@ -280,11 +419,30 @@ func verifyParsed(info hashInfo, encoded, password string) (bool, error) {
 	if info.digest == nil {
 		return false, fmt.Errorf("%w: %s", ErrUnsupportedHash, info.scheme)
 	}
-	ok, err := info.digest.MatchAdvanced(password)
-	if err != nil {
+	ok, err := matchGoCrypt(info.digest, password)
+	switch {
+	case errors.Is(err, errGoCryptPanicked):
+		return false, fmt.Errorf("%w: %s hash that go-crypt cannot verify (it panicked)", ErrUnsupportedHash, info.scheme)
+	case err != nil:
 		return false, fmt.Errorf("%w: malformed %s hash", ErrUnsupportedHash, info.scheme)
 	}
 	return ok, nil
+}
+
+// errGoCryptPanicked is matchGoCrypt's error for a panic in go-crypt.
+var errGoCryptPanicked = errors.New("go-crypt panicked")
+
+// matchGoCrypt verifies password with go-crypt, turning a panic inside it
+// into an error, as decodeGoCrypt does: parseHash bounds what reaches it,
+// but a parameter go-crypt's key derivation divides by, say, must not
+// crash a login, let alone every failed one through the dummy hashes.
+func matchGoCrypt(d algorithm.Digest, password string) (ok bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ok, err = false, errGoCryptPanicked
+		}
+	}()
+	return d.MatchAdvanced(password)
 }
 
 // dummies caches one dummy hash per cost class, so reloading a file does
