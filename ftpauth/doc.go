@@ -8,7 +8,9 @@
 // cred.Mind of protocol "ftp", the client's address and whether the
 // control connection is under TLS. The portal's realm is asked for an
 // afero.Fs, which the session then serves; anonymous sessions get it
-// read-only. The realm's logout runs once, when the client disconnects.
+// read-only. The realm's logout runs once, when the session ends: when the
+// client disconnects or, if a transfer is still using the avatar's files
+// then, when it has closed them (Options.IdleTimeout later at most).
 //
 // Every refused login is answered 530 and the connection closed (that is
 // ftpserverlib's way); the text tells the outcomes apart without internal

@@ -171,20 +171,65 @@ func (d *Driver) ClientConnected(cc ftpserver.ClientContext) (string, error) {
 	return d.opts.Banner, nil
 }
 
-// ClientDisconnected runs the realm's logout for the session's login, once,
-// and forgets the session.
+// ClientDisconnected ends the session: it runs the realm's logout for the
+// session's login, once, and forgets the session. ftpserverlib calls it
+// before it closes the data connection, and does not wait for the transfer
+// under way, if any, to close its file: while the avatar has files open (or
+// a call under way), the session waits, and the last file's Close ends it.
+// The wait lasts at most Options.IdleTimeout; then the logout runs anyway,
+// with a warning, so that a transfer that never closes its file cannot keep
+// the login alive.
 func (d *Driver) ClientDisconnected(cc ftpserver.ClientContext) {
 	d.mu.Lock()
 	s := d.sessions[cc]
-	delete(d.sessions, cc)
 	d.mu.Unlock()
 	if s == nil {
 		return
 	}
 	s.mu.Lock()
-	user := s.user
+	s.left = true
+	busy := s.inUse > 0
+	if busy {
+		s.grace = time.AfterFunc(d.opts.IdleTimeout, func() { d.graceOver(s) })
+	}
 	s.mu.Unlock()
-	d.logout(s.takeLogin(), user)
+	if !busy {
+		d.endSession(s)
+	}
+}
+
+// graceOver ends a session whose client left Options.IdleTimeout ago while
+// its avatar is still in use.
+func (d *Driver) graceOver(s *session) {
+	s.mu.Lock()
+	inUse, user, login := s.inUse, s.user, s.login
+	s.mu.Unlock()
+	if inUse == 0 {
+		return // the last use ended the session meanwhile
+	}
+	attrs := []any{"user", user, "remote", s.cc.RemoteAddr().String(), "in_use", inUse, "after", d.opts.IdleTimeout.String()}
+	if login != nil {
+		attrs = append(attrs, "id", login.ID.String())
+	}
+	d.log.Warn("ftp logout: the avatar is still in use (a file open or a call under way) long after the client left; logging out anyway", attrs...)
+	d.endSession(s)
+}
+
+// endSession runs the realm's logout for the session's login and forgets
+// the session, once however often it is called. The session stays known
+// (to Shutdown) until the logout has returned.
+func (d *Driver) endSession(s *session) {
+	s.ended.Do(func() {
+		s.mu.Lock()
+		user := s.user
+		s.mu.Unlock()
+		d.logout(s.takeLogin(), user)
+		d.mu.Lock()
+		if d.sessions[s.cc] == s {
+			delete(d.sessions, s.cc)
+		}
+		d.mu.Unlock()
+	})
 }
 
 // logout runs a realm's logout, keeping a panic in it from taking the
@@ -270,7 +315,9 @@ func (d *Driver) AuthUser(cc ftpserver.ClientContext, user, pass string) (drv ft
 // PreAuthUser ends the connection's login, if it has one, when the client
 // sends USER again: ftpserverlib keeps serving the old avatar until the
 // next PASS, and reports the new name meanwhile. The old login's avatar
-// refuses everything from now on (errLoggedOut), and its logout runs now.
+// refuses everything from now on (errLoggedOut), and its logout runs now:
+// ftpserverlib runs USER (and PASS) only once the transfer under way, if
+// any, has ended and closed its file, so the old avatar is not in use.
 func (d *Driver) PreAuthUser(cc ftpserver.ClientContext, user string) error {
 	d.mu.Lock()
 	s := d.sessions[cc]

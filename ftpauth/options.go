@@ -65,7 +65,9 @@ type Options struct {
 	PublicHost string
 
 	// IdleTimeout closes a control connection that sends no command for
-	// this long (DefaultIdleTimeout when zero; rounded up to a second).
+	// this long (DefaultIdleTimeout when zero; rounded up to a second). It
+	// also bounds how long a session's logout waits, after the client has
+	// left, for a transfer still running to close its file.
 	IdleTimeout time.Duration
 	// LoginTimeout bounds one USER/PASS check through the portal, including
 	// any throttle delay (DefaultLoginTimeout when zero).

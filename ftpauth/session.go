@@ -18,9 +18,18 @@ import (
 // transfer starts while the in-flight ones drain.
 var errShuttingDown = errors.New(replyDraining)
 
-// session is one control connection, from ClientConnected to
-// ClientDisconnected. ftpserverlib calls AuthUser and ClientDisconnected on
-// the connection's own goroutine, but Shutdown reads sessions from another.
+// session is one control connection, from ClientConnected until its
+// logout has run. ftpserverlib calls AuthUser and ClientDisconnected on the
+// connection's own goroutine, but runs transfers on another, and Shutdown
+// reads sessions from a third.
+//
+// The session ends when the client has left (ClientDisconnected) and no
+// avatar call is under way: ftpserverlib calls ClientDisconnected before
+// it closes the data connection, and does not wait for the transfer's
+// goroutine, which goes on writing and then closes its file. So the avatar
+// calls under way and the open files are counted (in use), and whichever
+// of ClientDisconnected and the last file's Close comes last runs the
+// logout (see Driver.endSession).
 type session struct {
 	cc   ftpserver.ClientContext
 	conn *countedConn // the control connection, nil if not accepted by our listener
@@ -29,6 +38,47 @@ type session struct {
 	login  *cred.Session // nil until a login succeeds
 	user   string        // as the client gave it, for logs
 	closed bool          // Shutdown killed it
+	left   bool          // the client has left: ClientDisconnected ran
+	inUse  int           // open files and avatar calls under way
+	grace  *time.Timer   // bounds the wait for inUse to reach zero once left
+
+	ended sync.Once // guards the logout at the session's end
+}
+
+// errSessionEnded refuses file access once the client has left: a transfer
+// still running may finish with the files it has open, but opens nothing
+// new.
+var errSessionEnded = errors.New("the session has ended")
+
+// enter counts an avatar call (or an open file) of login, or refuses it
+// when that login is no longer the session's (errLoggedOut) or the client
+// has left (errSessionEnded). The check and the count are one step, so the
+// logout cannot run between them.
+func (s *session) enter(login *cred.Session) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.left:
+		return errSessionEnded
+	case s.login != login:
+		return errLoggedOut
+	}
+	s.inUse++
+	return nil
+}
+
+// leave ends an avatar call or closes a file counted by enter, and reports
+// whether it was the last use of a session whose client has left: the
+// caller then ends the session.
+func (s *session) leave() (last bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inUse--
+	last = s.left && s.inUse == 0
+	if last && s.grace != nil {
+		s.grace.Stop()
+	}
+	return last
 }
 
 // setLogin records a new login and returns the one it replaces (a client may
@@ -38,13 +88,6 @@ func (s *session) setLogin(l *cred.Session, user string) (old *cred.Session) {
 	defer s.mu.Unlock()
 	old, s.login, s.user = s.login, l, user
 	return old
-}
-
-// current returns the current login, nil if none.
-func (s *session) current() *cred.Session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.login
 }
 
 // takeLogin removes and returns the current login, so its logout runs once.
@@ -87,7 +130,8 @@ func (s *session) kill() {
 }
 
 // sessionFs is the avatar as the session serves it: it counts open files as
-// in-flight transfers for Shutdown, refuses new ones once draining, and
+// in-flight transfers for Shutdown, refuses new ones once draining, counts
+// its calls and open files for the session's logout (see session), and
 // reports paths as the client named them, so an error never shows where the
 // tree lives on the server's disk.
 type sessionFs struct {
@@ -102,29 +146,52 @@ type sessionFs struct {
 // logged in anew.
 var errLoggedOut = errors.New("not logged in: USER was sent again; send PASS")
 
-// gone reports, as a path error for name, that f's login has ended.
-func (f sessionFs) gone(op, name string) error {
-	if f.s == nil || f.s.current() == f.login {
-		return nil
+// use counts an avatar call on name for the session, or refuses it, as a
+// path error, when f's login or the session has ended. The caller calls
+// the returned done when the call is over.
+func (f sessionFs) use(op, name string) (done func(), err error) {
+	if f.s == nil {
+		return func() {}, nil
 	}
-	return &os.PathError{Op: op, Path: name, Err: errLoggedOut}
+	if err := f.s.enter(f.login); err != nil {
+		return nil, &os.PathError{Op: op, Path: name, Err: err}
+	}
+	return f.leave, nil
+}
+
+// leave ends a use of the avatar, and the session with it if it was the
+// last after the client left.
+func (f sessionFs) leave() {
+	if f.s.leave() {
+		f.d.endSession(f.s)
+	}
 }
 
 var _ afero.Fs = sessionFs{}
 
 func (f sessionFs) open(name string, open func() (afero.File, error)) (afero.File, error) {
-	if err := f.gone("open", name); err != nil {
+	done, err := f.use("open", name)
+	if err != nil {
 		return nil, err
 	}
 	if !f.d.transferBegin() {
+		done()
 		return nil, &os.PathError{Op: "open", Path: name, Err: errShuttingDown}
 	}
+	end := func() { f.d.transferEnd(); done() }
+	opened := false
+	defer func() {
+		if !opened { // failed, or panicked
+			end()
+		}
+	}()
 	file, err := open()
 	if err != nil {
-		f.d.transferEnd()
 		return nil, clientPathError(name, err)
 	}
-	return &trackedFile{File: file, end: f.d.transferEnd}, nil
+	opened = true
+	// The file stays in use until closed: the session's logout waits for it.
+	return &trackedFile{File: file, end: end}, nil
 }
 
 // Open opens a file or directory for reading.
@@ -253,42 +320,52 @@ func (f sessionFs) Create(name string) (afero.File, error) {
 
 // Mkdir creates a directory.
 func (f sessionFs) Mkdir(name string, perm os.FileMode) error {
-	if err := f.gone("mkdir", name); err != nil {
+	done, err := f.use("mkdir", name)
+	if err != nil {
 		return err
 	}
+	defer done()
 	return clientPathError(name, f.Fs.Mkdir(name, perm))
 }
 
 // MkdirAll creates a directory and its parents.
 func (f sessionFs) MkdirAll(name string, perm os.FileMode) error {
-	if err := f.gone("mkdir", name); err != nil {
+	done, err := f.use("mkdir", name)
+	if err != nil {
 		return err
 	}
+	defer done()
 	return clientPathError(name, f.Fs.MkdirAll(name, perm))
 }
 
 // Remove removes a file or an empty directory.
 func (f sessionFs) Remove(name string) error {
-	if err := f.gone("remove", name); err != nil {
+	done, err := f.use("remove", name)
+	if err != nil {
 		return err
 	}
+	defer done()
 	return clientPathError(name, f.Fs.Remove(name))
 }
 
 // RemoveAll removes a tree.
 func (f sessionFs) RemoveAll(name string) error {
-	if err := f.gone("remove", name); err != nil {
+	done, err := f.use("remove", name)
+	if err != nil {
 		return err
 	}
+	defer done()
 	return clientPathError(name, f.Fs.RemoveAll(name))
 }
 
 // Rename renames a file or directory.
 func (f sessionFs) Rename(oldname, newname string) error {
-	if err := f.gone("rename", oldname); err != nil {
+	done, err := f.use("rename", oldname)
+	if err != nil {
 		return err
 	}
-	err := f.Fs.Rename(oldname, newname)
+	defer done()
+	err = f.Fs.Rename(oldname, newname)
 	var le *os.LinkError
 	if errors.As(err, &le) {
 		return &os.LinkError{Op: le.Op, Old: oldname, New: newname, Err: le.Err}
@@ -298,9 +375,11 @@ func (f sessionFs) Rename(oldname, newname string) error {
 
 // Stat describes a file.
 func (f sessionFs) Stat(name string) (os.FileInfo, error) {
-	if err := f.gone("stat", name); err != nil {
+	done, err := f.use("stat", name)
+	if err != nil {
 		return nil, err
 	}
+	defer done()
 	fi, err := f.Fs.Stat(name)
 	return fi, clientPathError(name, err)
 }
@@ -325,25 +404,31 @@ var _ ftpserver.ClientDriverExtensionSite = sessionFs{}
 
 // Chmod changes a file's mode (SITE CHMOD).
 func (f sessionFs) Chmod(name string, mode os.FileMode) error {
-	if err := f.gone("chmod", name); err != nil {
+	done, err := f.use("chmod", name)
+	if err != nil {
 		return err
 	}
+	defer done()
 	return clientPathError(name, f.Fs.Chmod(name, mode))
 }
 
 // Chown changes a file's owner (SITE CHOWN).
 func (f sessionFs) Chown(name string, uid, gid int) error {
-	if err := f.gone("chown", name); err != nil {
+	done, err := f.use("chown", name)
+	if err != nil {
 		return err
 	}
+	defer done()
 	return clientPathError(name, f.Fs.Chown(name, uid, gid))
 }
 
 // Chtimes changes a file's times (MFMT).
 func (f sessionFs) Chtimes(name string, atime, mtime time.Time) error {
-	if err := f.gone("chtimes", name); err != nil {
+	done, err := f.use("chtimes", name)
+	if err != nil {
 		return err
 	}
+	defer done()
 	return clientPathError(name, f.Fs.Chtimes(name, atime, mtime))
 }
 

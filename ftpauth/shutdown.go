@@ -14,8 +14,10 @@ const shutdownPoll = 10 * time.Millisecond
 // nobody has connected to, waits for in-flight transfers (open files and
 // data connections) to finish, then ends every session between commands
 // with a 421 reply; each session's logout runs as it ends. It returns nil
-// once all sessions are gone, or ctx's error after closing whatever is
-// left, mid-transfer or not, when ctx ends first.
+// once all sessions are gone, their logouts run, or ctx's error after
+// closing whatever is left, mid-transfer or not, when ctx ends first (the
+// logouts of sessions so closed then run as their transfers close their
+// files; see Driver.ClientDisconnected).
 //
 // ftpserverlib's FtpServer.Stop only closes the listener; Server.Shutdown
 // calls both.
