@@ -4,21 +4,23 @@ import (
 	"context"
 	"log/slog"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 )
 
 // redactHandler wraps the slog.Handler given to ftpserverlib, which logs
-// every command line it receives at Debug level, PASS included, and an
-// unknown command at Warn level. It replaces any string attribute that is
-// a PASS line (see isPassLine), so no log line holds a password.
+// every command line it receives at Debug level, PASS included, an unknown
+// command (the line up to its first space, upper-cased) at Warn level, and
+// a reply it could not send (an unknown command's reply quotes it) at Warn
+// level too. It replaces any attribute, a string or a value as it prints
+// (an error, a panic's value), that mentions PASS (see mentionsPass) with
+// "PASS <redacted>", so no log line holds a password, whatever comes before
+// PASS on the line and whatever follows it.
 type redactHandler struct{ slog.Handler }
 
 func (h redactHandler) Handle(ctx context.Context, r slog.Record) error {
 	redacted := false
 	var attrs []slog.Attr
 	r.Attrs(func(a slog.Attr) bool {
-		if a.Value.Kind() == slog.KindString && isPassLine(a.Value.String()) {
+		if k := a.Value.Kind(); (k == slog.KindString || k == slog.KindAny) && mentionsPass(a.Value.String()) {
 			a = slog.String(a.Key, "PASS <redacted>")
 			redacted = true
 		}
@@ -41,31 +43,15 @@ func (h redactHandler) WithGroup(name string) slog.Handler {
 	return redactHandler{h.Handler.WithGroup(name)}
 }
 
-// isPassLine reports whether s is, or could be taken for, an FTP PASS
-// command line: "PASS" in any case, then the end or anything but a letter
-// or digit. So "PASS\tsecret", which the server logs as an unknown
-// command, is redacted too; "PASSIVE" is not. So is any line ftpserverlib
-// runs as PASS: its command is the word before the first space, upper-cased
-// by strings.ToUpper, which also makes "PASS" of "paſs" (U+017F, the long
-// s).
-func isPassLine(s string) bool {
-	if verb, _, _ := strings.Cut(s, " "); len(verb) <= 3*len("PASS") && strings.ToUpper(verb) == "PASS" {
-		return true
-	}
-	// Near misses: four letters that fold to PASS (by runes: "paſs" is
-	// five bytes), then the end or anything but a letter or digit.
-	s = strings.TrimLeft(s, " \t")
-	i := 0
-	for range 4 {
-		_, size := utf8.DecodeRuneInString(s[i:])
-		if size == 0 {
-			return false
-		}
-		i += size
-	}
-	if !strings.EqualFold(s[:i], "PASS") {
-		return false
-	}
-	next, _ := utf8.DecodeRuneInString(s[i:])
-	return i == len(s) || !unicode.IsLetter(next) && !unicode.IsDigit(next)
+// mentionsPass reports whether s holds "PASS" anywhere once upper-cased by
+// strings.ToUpper, as ftpserverlib upper-cases a command: so "PASS secret",
+// "pass secret", "paſs secret" (U+017F, the long s, upper-cases to S),
+// "PASS\tsecret" (logged as an unknown command), "\xff\xf4PASS\tsecret"
+// (a Telnet interrupt before it) and the reply quoting such a command are
+// all redacted. The rule takes no position and no word boundary, as no rule
+// about where the command starts or ends can know every way a client
+// mangles a PASS line; the price is that a log attribute that merely holds
+// such a word (PASSIVE, COMPASS) is redacted too.
+func mentionsPass(s string) bool {
+	return strings.Contains(strings.ToUpper(s), "PASS")
 }
