@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -228,6 +229,84 @@ func TestCreduserListQuotesOddNames(t *testing.T) {
 	}
 	if _, out, _ := creduser(t, "", "-db", dsn, "list"); out != "\"a b\"\nalice digest:files/MD5 digest:files/SHA-256\n" {
 		t.Fatalf("list = %q", out)
+	}
+}
+
+// An empty -db (a variable not set in a script) is refused: it was taken
+// for no -db at all, and the user written to $GOCRED_DB's store.
+func TestCreduserEmptyDbIsNotGOCRED_DB(t *testing.T) {
+	dsn, _ := storeWithAlice(t)
+	t.Setenv("GOCRED_DB", dsn)
+	if code, _, errOut := creduser(t, "pw\n", "-db", "", "-hash", "bcrypt", "-bcrypt-cost", "4", "add", "mallory"); code != 2 || !strings.Contains(errOut, `-db "" names no store`) {
+		t.Fatalf("exit %d, stderr %q; want 2 and the empty -db refused", code, errOut)
+	}
+	if code, out, errOut := creduser(t, "", "list"); code != 0 || out != "alice digest:files/MD5 digest:files/SHA-256\n" {
+		t.Fatalf("list with no -db: %d %q %q; want $GOCRED_DB's store, without mallory", code, out, errOut)
+	}
+}
+
+// init makes the SQLite file readable by its owner alone, whatever the
+// umask: it holds password hashes and Digest HA1s. A file there already
+// keeps its mode.
+func TestCreduserInitMakesAPrivateStore(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("SKIPPING: no Unix file modes")
+	}
+	dir := t.TempDir()
+	mode := func(path string) os.FileMode {
+		t.Helper()
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Mode().Perm()
+	}
+	fresh := filepath.Join(dir, "users.db")
+	if code, _, errOut := creduser(t, "", "-db", "sqlite:"+fresh, "init"); code != 0 {
+		t.Fatal(errOut)
+	}
+	if m := mode(fresh); m != 0o600 {
+		t.Errorf("init made the store with mode %v, want 0600", m)
+	}
+	if err := os.Symlink("target.db", filepath.Join(dir, "link.db")); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := creduser(t, "", "-db", "sqlite:"+filepath.Join(dir, "link.db"), "init"); code != 0 {
+		t.Fatal(errOut)
+	}
+	if m := mode(filepath.Join(dir, "target.db")); m != 0o600 {
+		t.Errorf("init through a dangling link made the store with mode %v, want 0600", m)
+	}
+	shared := filepath.Join(dir, "shared.db")
+	if err := os.WriteFile(shared, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(shared, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := creduser(t, "", "-db", "sqlite:"+shared, "init"); code != 0 {
+		t.Fatal(errOut)
+	}
+	if m := mode(shared); m != 0o640 {
+		t.Errorf("init changed an existing file's mode to %v", m)
+	}
+}
+
+// list quotes a stored Digest algorithm as it does names and realms: one
+// written into the table could forge lines, or send the terminal escapes.
+func TestCreduserListQuotesOddAlgorithms(t *testing.T) {
+	dsn, _ := storeWithAlice(t)
+	db, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`INSERT INTO gocred_digest_ha1 (username, realm, algorithm, ha1) VALUES ('alice', 'files', ?, '00')`, "MD5\nroot (disabled)\x1b[2J"); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ := creduser(t, "", "-db", dsn, "list")
+	if strings.Contains(out, "\nroot") || strings.Contains(out, "\x1b") || !strings.Contains(out, `digest:files/"MD5\nroot (disabled)\x1b[2J"`) {
+		t.Fatalf("list = %q, want the algorithm quoted", out)
 	}
 }
 

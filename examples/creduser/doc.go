@@ -7,9 +7,14 @@
 //	creduser -db DSN [flags] passwd USER    # reads the new password
 //	creduser -db DSN disable USER | enable USER | remove USER | list
 //
-// -db is "sqlite:PATH" or a "postgres://" URL ($GOCRED_DB by default; keep
-// a database password there, or in PGPASSWORD or ~/.pgpass, rather than on
-// the command line, where ps shows it). Only init creates a SQLite file.
+// -db is "sqlite:PATH" or a "postgres://" URL ($GOCRED_DB when -db is not
+// given at all: an empty -db, a variable not set, is refused; keep a
+// database password there, or in PGPASSWORD or ~/.pgpass, rather than on
+// the command line, where ps shows it). Only init creates a SQLite file,
+// and makes it readable by its owner alone (0600, whatever the umask): it
+// holds password hashes and Digest HA1s, and an HA1 is enough to log in
+// with Digest. A file there already keeps its mode.
+//
 // Passwords are never taken from the command line, where other users and
 // shell histories can see them: from a terminal they are read without echo,
 // twice (Ctrl-C turns echo back on; Ctrl-Z does nothing at the prompt);

@@ -48,7 +48,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	// No default from GOCRED_DB here: flag prints defaults in its usage
 	// text, and a PostgreSQL URL may hold a password.
-	fs.StringVar(&cfg.db, "db", "", `the store: "sqlite:PATH" or a "postgres://" URL; $GOCRED_DB if not given (keep a database password there, or in PGPASSWORD or ~/.pgpass: on the command line, ps shows it)`)
+	fs.StringVar(&cfg.db, "db", "", `the store: "sqlite:PATH" or a "postgres://" URL; $GOCRED_DB if not given at all (keep a database password there, or in PGPASSWORD or ~/.pgpass: on the command line, ps shows it)`)
 	fs.StringVar(&cfg.hash, "hash", "argon2id", "password hash for add and passwd: argon2id or bcrypt")
 	fs.IntVar(&cfg.bcryptCost, "bcrypt-cost", 12, "bcrypt cost, with -hash bcrypt")
 	fs.StringVar(&cfg.realm, "digest-realm", "", "also store HTTP Digest HA1s for this realm (add, passwd; passwd keeps the user's realms without it, and drops them with -digest-realm '')")
@@ -67,11 +67,13 @@ flags:
 		}
 		return 2
 	}
-	if cfg.db == "" {
-		cfg.db = os.Getenv("GOCRED_DB")
-	}
 	cfg.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { cfg.set[f.Name] = true })
+	// Only when -db is not given: an empty one (a variable unset in a
+	// script) is refused, not taken for $GOCRED_DB's store.
+	if !cfg.set["db"] {
+		cfg.db = os.Getenv("GOCRED_DB")
+	}
 	cmd, rest := fs.Arg(0), fs.Args()
 	if len(rest) > 0 {
 		rest = rest[1:]
@@ -110,6 +112,9 @@ flags:
 
 // check refuses flags that do nothing for cmd, rather than ignore them.
 func (cfg config) check(cmd string) error {
+	if cfg.set["db"] && cfg.db == "" {
+		return errors.New(`-db "" names no store (a variable not set?): give -db "sqlite:PATH" or -db postgres://..., or no -db for $GOCRED_DB`)
+	}
 	writes := cmd == "add" || cmd == "passwd"
 	for _, f := range []string{"hash", "bcrypt-cost", "digest-realm", "digest-algorithms"} {
 		if cfg.set[f] && !writes {
@@ -175,7 +180,7 @@ func execute(cfg config, cmd string, args []string, stdin io.Reader, stdout, std
 				line += " (disabled)"
 			}
 			for _, h := range u.Digest {
-				line += fmt.Sprintf(" digest:%s/%s", printable(h.Realm), h.Algorithm)
+				line += fmt.Sprintf(" digest:%s/%s", printable(h.Realm), printable(h.Algorithm))
 			}
 			fmt.Fprintln(stdout, line)
 		}
@@ -299,6 +304,8 @@ func open(dsn string, create bool) (*sql.DB, sqlchecker.Dialect, error) {
 			if _, err := os.Stat(path); err != nil {
 				return nil, 0, fmt.Errorf("the store %s: %w (creduser init makes it)", path, err)
 			}
+		} else if err := createPrivate(path); err != nil {
+			return nil, 0, err
 		}
 		// The path goes into a URI: made absolute (a leading "//host"
 		// would be a URI's authority) with '%', '?' and '#' escaped
@@ -337,6 +344,26 @@ func open(dsn string, create bool) (*sql.DB, sqlchecker.Dialect, error) {
 		return db, sqlchecker.Postgres, err
 	}
 	return nil, 0, errors.New(`-db must start with "sqlite:" or "postgres://"`)
+}
+
+// createPrivate makes an empty file at path that its owner alone may read
+// and write, for SQLite to make the store in: the store holds password
+// hashes and Digest HA1s (an HA1 is enough to log in with Digest), and
+// SQLite would create it with the umask's mode, 0644 most often. A file
+// there already is left as it is; a dangling symbolic link is followed,
+// as SQLite would.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+			return nil // SQLite opens it, or says why not
+		}
+		f, err = os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
+	}
+	if err != nil {
+		return fmt.Errorf("creating the store: %w", err)
+	}
+	return f.Close()
 }
 
 func (cfg config) hasher() (checkers.Hasher, error) {
