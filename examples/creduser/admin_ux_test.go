@@ -463,4 +463,110 @@ print("stopped=%s echo_after=%s" % (stopped, b" -echo " not in drain(1.5)))
 			t.Fatalf("got %q, want Ctrl-Z ignored and echo on after Ctrl-C", got)
 		}
 	})
+	t.Run("signals that would dump the stacks", func(t *testing.T) {
+		const killed = `
+import os, pty, signal, sys, termios, time
+sig = getattr(signal, sys.argv[1])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+deadline = time.time() + 20
+while termios.tcgetattr(fd)[3] & termios.ECHO and time.time() < deadline:
+    time.sleep(0.01)
+time.sleep(0.2)
+os.kill(pid, sig)
+_, status = os.waitpid(pid, 0)
+code = os.waitstatus_to_exitcode(status)
+print("echo_after=%s exit=%s" % (bool(termios.tcgetattr(fd)[3] & termios.ECHO), "128+signal" if code == 128 + sig else code))
+`
+		for _, sig := range []string{"SIGABRT", "SIGTRAP", "SIGBUS", "SIGSYS", "SIGSEGV"} {
+			out, err := exec.Command(python, "-c", killed, sig, bin, "-db", dsn, "add", "bob").CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", sig, err, out)
+			}
+			if got := strings.TrimSpace(string(out)); got != "echo_after=True exit=128+signal" {
+				t.Errorf("%s: got %q, want echo back on and exit 128+signal", sig, got)
+			}
+		}
+	})
+	t.Run("a newline typed as a literal is refused", func(t *testing.T) {
+		// "abc", Ctrl-V Ctrl-J, "def" is one line for the terminal: it
+		// was taken for "abc" at both prompts, the rest dropped.
+		const literal = `
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+def drain(t):
+    out = b""
+    end = time.time() + t
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                out += os.read(fd, 4096)
+            except OSError:
+                break
+    return out
+out, deadline = b"", time.time() + 20
+while b"Password:" not in out and time.time() < deadline:
+    out += drain(0.1)
+os.write(fd, b"abc\x16\ndef\n")
+while b"Again:" not in out and time.time() < deadline:
+    out += drain(0.1)
+os.write(fd, b"abc\x16\ndef\n")
+_, status = os.waitpid(pid, 0)
+out += drain(0.3)
+print("refused=%s exit=%d" % (b"control character" in out, os.waitstatus_to_exitcode(status)))
+`
+		out, err := exec.Command(python, "-c", literal, bin, "-db", dsn, "add", "carol").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if got := strings.TrimSpace(string(out)); got != "refused=True exit=1" {
+			t.Fatalf("got %q, want the password refused", got)
+		}
+		if err := login(t, dsn, "carol", "abc"); err == nil {
+			t.Fatal(`carol was added with the password "abc"`)
+		}
+	})
+	// A prompt stopped by a kill (Ctrl-Z is off) is continued by the
+	// shell's fg with echo on: bash turns it on for itself when the job
+	// stops, and leaves it so. The prompt turns it off again and shows
+	// itself anew. A SIGTSTP (not a SIGSTOP, which cannot be caught)
+	// also turns echo back on while stopped, for a shell that does not
+	// (dash).
+	for _, tc := range []struct{ shell, sig string }{{"bash", "SIGTSTP"}, {"bash", "SIGSTOP"}, {"dash", "SIGTSTP"}} {
+		t.Run("a prompt stopped by "+tc.sig+" under "+tc.shell+", then fg", func(t *testing.T) {
+			if _, err := exec.LookPath(tc.shell); err != nil {
+				t.Skip("SKIPPING: no " + tc.shell)
+			}
+			prelude := underBash
+			if tc.shell == "dash" {
+				prelude = strings.Replace(prelude, `os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])`, `os.execvp("dash", ["dash", "-i"])`, 1)
+			}
+			shell := prelude + `import re, signal
+os.kill(int(re.search(rb"PID=(\d+)", out).group(1)), signal.` + tc.sig + `)
+stopped = b"Stopped" in drain(1.0)
+os.write(fd, b"stty -a\n")
+echo_stopped = b" -echo " not in drain(1.0)
+os.write(fd, b"fg\n")
+again = b"Password:" in drain(1.0)
+os.write(fd, b"SECRETPW1\n")
+echoed = b"SECRETPW1" in drain(1.0)
+os.write(fd, b"\x03")
+drain(0.5)
+os.write(fd, b"exit\n")
+drain(0.5)
+print("stopped=%s echo_stopped=%s prompt_again=%s echoed=%s" % (stopped, echo_stopped, again, echoed))
+`
+			out, err := exec.Command(python, "-c", shell, "sh", "-c", "'echo PID=$$; exec "+bin+" -db "+dsn+" add dave'").CombinedOutput()
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			if got := strings.TrimSpace(string(out)); got != "stopped=True echo_stopped=True prompt_again=True echoed=False" {
+				t.Fatalf("got %q, want echo on while stopped, and the prompt shown again after fg, without echo", got)
+			}
+		})
+	}
 }

@@ -17,11 +17,17 @@
 //
 // Passwords are never taken from the command line, where other users and
 // shell histories can see them: from a terminal they are read without echo,
-// twice (Ctrl-C turns echo back on; Ctrl-Z does nothing at the prompt);
-// otherwise the first line of standard input is the password (a byte order
-// mark is dropped; invalid UTF-8 and control characters are refused). The store is asked first, so a taken or
-// unknown name is said before the password is typed. Flags that do nothing
-// for a command are refused, not ignored.
+// twice; otherwise the first line of standard input is the password (a
+// byte order mark is dropped). Either way invalid UTF-8 and control
+// characters (a newline typed as Ctrl-V Ctrl-J among them) are refused. On
+// Linux, macOS, FreeBSD, NetBSD, OpenBSD and illumos, Ctrl-C, Ctrl-\, a
+// kill or a hang-up at the prompt turns echo back on before the program
+// exits, Ctrl-Z does nothing there, and a prompt stopped by kill (-TSTP
+// turns echo back on while it is stopped, -STOP cannot) turns echo off
+// again and shows itself anew when continued (fg). Elsewhere (Windows) echo
+// comes back on when the prompt ends, not when it is interrupted. The store
+// is asked first, so a taken or unknown name is said before the password
+// is typed. Flags that do nothing for a command are refused, not ignored.
 //
 // Flags for add and passwd: -hash argon2id (default) or bcrypt, and
 // -bcrypt-cost. -digest-realm REALM also stores HTTP Digest HA1s for that

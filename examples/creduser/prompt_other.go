@@ -1,4 +1,4 @@
-//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || illumos)
 
 package main
 
@@ -11,8 +11,10 @@ import (
 )
 
 // promptTwice asks for the password twice on the terminal f, without
-// echo. (On Unix systems, prompt_unix.go also restores the terminal when
-// the prompt is interrupted.)
+// echo. Nothing is caught here: an interrupt ends the program as the
+// system does. (On Linux, macOS, the BSDs and illumos, prompt_unix.go
+// restores the terminal when the prompt is interrupted; the SQLite driver
+// does not build on DragonFly or Solaris.)
 func promptTwice(f *os.File, stderr io.Writer) (first, second []byte, err error) {
 	fd := int(f.Fd())
 	fmt.Fprint(stderr, "Password: ")
