@@ -155,12 +155,14 @@ func testTwoServersShare(t *testing.T, rdb redis.Scripter, prefix string) {
 			}
 		})
 	}
-	t.Run("the replays count as failed logins on both servers", func(t *testing.T) {
-		// Three replays are three failures: alice is locked out everywhere,
-		// so a captured header cannot be used to reset her failure count.
+	t.Run("the replays are not failed logins on either server", func(t *testing.T) {
+		// A right response on a used count is inconclusive: counted as
+		// a failure, one captured header replayed three times would lock
+		// alice out everywhere (and so would her own requests arriving
+		// out of order).
 		resp, _ := get(t, b, c.next(http.MethodGet, "/"))
-		if resp.StatusCode != http.StatusTooManyRequests {
-			t.Fatalf("next count after three replays: %d, want 429", resp.StatusCode)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("next count after three replays: %d, want 200", resp.StatusCode)
 		}
 	})
 	t.Run("unlocking alice on A lets the client carry on on B with the next count", func(t *testing.T) {
@@ -242,9 +244,8 @@ func TestRedisStoppedAndRestarted(t *testing.T) {
 
 	srv.start() // empty: no persistence
 	t.Run("after the restart no header used before it is accepted again", func(t *testing.T) {
-		// A replay is a failed login that the shared throttle counts, so
-		// the throttled servers get one replay each, staying under the
-		// lockout; the server with the nonce store alone gets them all.
+		// The throttled servers get one replay each; the server with the
+		// nonce store alone gets them all.
 		for i, h := range before {
 			targets := []*instance{digestOnly}
 			if i < 2 {
