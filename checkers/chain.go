@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gocred/gocred/cred"
 )
@@ -50,16 +51,20 @@ func NewChain(checkers ...cred.Checker) *Chain {
 func (c *Chain) CredentialInterfaces() []reflect.Type { return slices.Clone(c.ifaces) }
 
 // RequestAvatarID asks, in order, each member that handles creds. A
-// member's error (a store down) ends the search with that error; if an
-// earlier member had refused the password, a Throttle around the chain
-// still counts the attempt as a refused guess, and if the client has gone
-// meanwhile, the refusal is the answer.
+// member's error (a store down) ends the search with that error. If an
+// earlier member that may hold the user (one that holds it, or cannot say)
+// refused the password, a Throttle around the chain still counts the
+// attempt as a refused guess, and if the client has gone meanwhile, the
+// refusal is the answer; a refusal by members that do not hold the user
+// is not counted, so an outage of the member that does cannot lock its
+// users out.
 func (c *Chain) RequestAvatarID(ctx context.Context, creds cred.Credentials, mind cred.Mind) (cred.AvatarID, error) {
 	members := c.route(reflect.TypeOf(creds))
 	if len(members) == 0 {
 		return cred.AvatarID{}, c.unhandled(creds)
 	}
 	var refusal error
+	var refusers []cred.Checker
 	for _, m := range members {
 		id, err := m.RequestAvatarID(ctx, creds, mind)
 		if err == nil {
@@ -70,30 +75,42 @@ func (c *Chain) RequestAvatarID(ctx context.Context, creds cred.Credentials, min
 		}
 		if !errors.Is(err, cred.ErrUnauthorizedLogin) || errors.Is(err, cred.ErrThrottled) {
 			switch {
-			case refusal == nil:
+			case refusal == nil || !c.anyMayHold(ctx, refusers, creds):
+				// Nothing checked, or only by members that do not
+				// hold the user, whose store may be the one that
+				// failed: a throttle gives the attempt back (a
+				// later member's outage must not lock its users
+				// out).
 				return cred.AvatarID{}, err
 			case ctx.Err() != nil:
 				// The client hung up while a later member waited:
-				// the refusal stands, and a throttle counts it.
+				// the refusal of a member holding the user stands,
+				// and a throttle counts it.
 				return cred.AvatarID{}, refusal
 			default:
 				// Undecided (the user may be in the member that
-				// failed), but a password was checked and refused:
-				// a throttle must count it, or guesses against the
-				// earlier members would be free while this one is
-				// down.
+				// failed too), but a member holding the user refused
+				// the password: a throttle must count it, or guesses
+				// against the earlier members would be free while a
+				// later one is down.
 				return cred.AvatarID{}, &refusedThenFailedError{err: err}
 			}
 		}
 		if refusal == nil {
 			refusal = err
 		}
+		refusers = append(refusers, m)
 		if ctx.Err() != nil {
-			// The client has gone: ask no further member, but answer
-			// with the refusal, so a throttle around the chain counts
-			// the guess (an abandoned login would be given back, and a
-			// client that hangs up during each hash could guess for ever).
-			return cred.AvatarID{}, refusal
+			// The client has gone: ask no further member. Unless the
+			// members that refused do not hold the user, answer with
+			// the refusal, so a throttle around the chain counts the
+			// guess (an abandoned login would be given back, and a
+			// client that hangs up during each hash could guess for
+			// ever).
+			if c.anyMayHold(ctx, refusers, creds) {
+				return cred.AvatarID{}, refusal
+			}
+			return cred.AvatarID{}, ctx.Err()
 		}
 	}
 	return cred.AvatarID{}, refusal
@@ -242,6 +259,33 @@ func (c *Chain) secretStamp(ctx context.Context, username string) (string, bool,
 		}
 	}
 	return string(b), found, nil
+}
+
+// anyMayHold reports whether one of members may hold the user creds name:
+// the refusal of such a member is a wrong password, while that of a member
+// that does not hold the user only says the user is elsewhere. A member
+// that cannot say (neither a hash store nor an Htdigest: a secret
+// provider, a checker of one's own), or fails to, may hold the user. The
+// client may have gone: the lookups get a short deadline of their own.
+func (c *Chain) anyMayHold(ctx context.Context, members []cred.Checker, creds cred.Credentials) bool {
+	named, ok := creds.(interface{ Username() string })
+	if !ok {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	for _, m := range members {
+		found, err := true, error(nil)
+		if st, ok := stamperOf(m); ok {
+			_, found, err = st.secretStamp(ctx, named.Username())
+		} else if lk, ok := passwordHashLookupOf(m); ok {
+			_, found, err = lk.LookupPasswordHash(ctx, named.Username())
+		}
+		if err != nil || found {
+			return true
+		}
+	}
+	return false
 }
 
 // refusedThenFailedError is a Chain's answer when a member refused the

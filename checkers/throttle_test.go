@@ -695,3 +695,58 @@ func TestThrottleCountsAGuessRefusedBeforeALaterChainMemberFails(t *testing.T) {
 		})
 	}
 }
+
+// The other side of the previous test: a member's refusal of a user it
+// does not hold only says the user is elsewhere. While the member that
+// holds the user is down or slow, that user's attempts are given back,
+// not charged, so an outage locks out neither the user nor the address.
+func TestThrottleDoesNotChargeTheUsersOfAChainMemberThatIsDown(t *testing.T) {
+	first := checkers.NewMemory(checkers.Bcrypt{Cost: 4})
+	if err := first.Add("alice", "alice-pw"); err != nil {
+		t.Fatal(err)
+	}
+	second := checkers.NewMemory(checkers.Bcrypt{Cost: 4})
+	if err := second.Add("bob", "bob-pw"); err != nil {
+		t.Fatal(err)
+	}
+	var down, slow atomic.Bool
+	flaky := cred.NewCheckerFunc(func(ctx context.Context, c cred.Credentials, m cred.Mind) (cred.AvatarID, error) {
+		switch {
+		case down.Load():
+			return cred.AvatarID{}, errors.New("store down")
+		case slow.Load():
+			<-ctx.Done()
+			return cred.AvatarID{}, ctx.Err()
+		}
+		return second.RequestAvatarID(ctx, c, m)
+	}, cred.UsernamePasswordType)
+	th := checkers.NewThrottle(checkers.NewChain(first, flaky), checkers.NewMemoryThrottleStore(),
+		checkers.ThrottlePolicy{MaxUserFailures: 3, MaxAddrFailures: 5})
+	mind := cred.Mind{RemoteAddr: netip.MustParseAddrPort("192.0.2.1:1234")}
+	login := func(user, pw string, timeout time.Duration) error {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		_, err := th.RequestAvatarID(ctx, cred.NewUsernamePassword(user, pw), mind)
+		return err
+	}
+	down.Store(true)
+	for i := range 10 {
+		if err := login("bob", "bob-pw", time.Second); errors.Is(err, cred.ErrUnauthorizedLogin) || err == nil {
+			t.Fatalf("bob's attempt %d while his store is down: %v, want the store's error", i+1, err)
+		}
+	}
+	down.Store(false)
+	slow.Store(true)
+	for i := range 10 {
+		if err := login("bob", "bob-pw", 20*time.Millisecond); errors.Is(err, cred.ErrUnauthorizedLogin) {
+			t.Fatalf("bob's attempt %d while his store is slow: %v, want no wrong password", i+1, err)
+		}
+	}
+	slow.Store(false)
+	if err := login("bob", "bob-pw", time.Second); err != nil {
+		t.Errorf("bob once his store is back: %v", err)
+	}
+	if err := login("alice", "alice-pw", time.Second); err != nil {
+		t.Errorf("alice, from the same address: %v", err)
+	}
+}
