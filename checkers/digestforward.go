@@ -2,7 +2,9 @@ package checkers
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/gocred/gocred/cred"
 )
@@ -50,21 +52,72 @@ func (t *Throttle) DigestAlgorithms(realm string) []string { return digestAlgori
 // DigestAlgorithms reports what every member holding Digest users in
 // realm can verify (members that verify no Digest algorithm there are left
 // out): a client answers the first challenge it supports, so an algorithm
-// one member lacks would lock that member's users out.
+// one member lacks would lock that member's users out. It is empty if the
+// members agree on none, or one cannot say; ReportDigestAlgorithms tells
+// which.
 func (c *Chain) DigestAlgorithms(realm string) []string {
-	var algs []string
+	algs, _ := c.ReportDigestAlgorithms(realm)
+	return algs
+}
+
+// ReportDigestAlgorithms is DigestAlgorithms with an error when a member
+// cannot say (see cred.DigestAlgorithmReporter) or the members holding
+// Digest users in realm agree on no algorithm.
+func (c *Chain) ReportDigestAlgorithms(realm string) ([]string, error) {
+	var algs, said []string
 	seen := false
 	for _, m := range c.members {
-		mine := digestAlgorithmsOf(m, realm)
+		mine, err := reportDigestAlgorithmsOf(m, realm)
+		if err != nil {
+			return nil, err
+		}
 		switch {
 		case len(mine) == 0:
+			continue
 		case !seen:
 			algs, seen = slices.Clone(mine), true
 		default:
 			algs = slices.DeleteFunc(algs, func(a string) bool { return !slices.Contains(mine, a) })
 		}
+		said = append(said, fmt.Sprintf("%s verifies %v", cred.DescribeChecker(m), mine))
 	}
-	return algs
+	if seen && len(algs) == 0 {
+		return nil, fmt.Errorf("checkers: the members of %s agree on no Digest algorithm in realm %q (%s)", c, realm, strings.Join(said, "; "))
+	}
+	return algs, nil
+}
+
+// reportDigestAlgorithmsOf is digestAlgorithmsOf with the error of a
+// checker that can report one.
+func reportDigestAlgorithmsOf(c cred.Checker, realm string) ([]string, error) {
+	if r, ok := c.(cred.DigestAlgorithmReporter); ok && handlesDigest(c) {
+		return r.ReportDigestAlgorithms(realm)
+	}
+	return digestAlgorithmsOf(c, realm), nil
+}
+
+// handlesDigest reports whether c takes Digest credentials at all.
+func handlesDigest(c cred.Checker) bool {
+	ifaces := c.CredentialInterfaces()
+	return slices.Contains(ifaces, cred.UsernameHashedPasswordType) || slices.Contains(ifaces, cred.UsernameDigestHashType)
+}
+
+// ReportDigestAlgorithms reports what the inner checker can verify, or why
+// it cannot say.
+func (c *Cache) ReportDigestAlgorithms(realm string) ([]string, error) {
+	return reportDigestAlgorithmsOf(c.inner, realm)
+}
+
+// ReportDigestAlgorithms reports what the inner checker can verify, or why
+// it cannot say.
+func (l *Limit) ReportDigestAlgorithms(realm string) ([]string, error) {
+	return reportDigestAlgorithmsOf(l.inner, realm)
+}
+
+// ReportDigestAlgorithms reports what the inner checker can verify, or why
+// it cannot say.
+func (t *Throttle) ReportDigestAlgorithms(realm string) ([]string, error) {
+	return reportDigestAlgorithmsOf(t.inner, realm)
 }
 
 // ResolveUserHash asks the inner checker.

@@ -67,6 +67,19 @@ type DigestAlgorithmer interface {
 	DigestAlgorithms(realm string) []string
 }
 
+// DigestAlgorithmReporter is implemented by checkers whose answer to
+// DigestAlgorithms can fail: a store that cannot be asked (a database
+// down), or a checkers.Chain whose members holding Digest users in the
+// realm agree on no algorithm (no algorithm offered would let all of them
+// in). A Digest front end asks ReportDigestAlgorithms when it can, and
+// refuses to start on an error rather than offer what some users cannot
+// answer.
+type DigestAlgorithmReporter interface {
+	// ReportDigestAlgorithms is DigestAlgorithms with the reason it
+	// cannot answer.
+	ReportDigestAlgorithms(realm string) ([]string, error)
+}
+
 // UserHashResolver is implemented by checkers that can map an RFC 7616
 // userhash (H(username ":" realm), hex) back to a user name, so Digest
 // clients may hide the user name on the wire.

@@ -230,7 +230,13 @@ func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
 		var algs []string
 		ifaces := c.CredentialInterfaces()
 		da, says := c.(cred.DigestAlgorithmer)
+		dr, reports := c.(cred.DigestAlgorithmReporter)
 		switch {
+		case reports: // a store that can fail to say, a Chain of conflicting members
+			var err error
+			if algs, err = dr.ReportDigestAlgorithms(opts.Realm); err != nil {
+				return nil, fmt.Errorf("httpauth: NewDigest: %w", err)
+			}
 		case says: // a Chain or decorator answers for its members
 			algs = da.DigestAlgorithms(opts.Realm) // none: no users in this realm
 		case slices.Contains(ifaces, cred.UsernameHashedPasswordType), slices.Contains(ifaces, cred.UsernameDigestHashType):

@@ -242,10 +242,22 @@ func TestDigestOffersOnlyWhatCheckersVerify(t *testing.T) {
 		}
 	})
 	t.Run("checkers that agree on no algorithm fail at construction, named", func(t *testing.T) {
-		p := newPortal(t, &recordingRealm{}, md5Store, sha256Only{plaintextChecker(nil)})
-		_, err := NewDigest(p, DigestOptions{Realm: "testrealm@host.com"})
-		if err == nil || !strings.Contains(err.Error(), "agree on no") || !strings.Contains(err.Error(), "[SHA-256]") || !strings.Contains(err.Error(), "[MD5]") {
-			t.Fatalf("NewDigest: %v, want an error naming what each verifies", err)
+		for name, cs := range map[string][]cred.Checker{
+			"side by side": {md5Store, sha256Only{plaintextChecker(nil)}},
+			// Not taken for a chain without users in the realm, which
+			// would leave the plaintext store to decide alone.
+			"in a chain, next to a plaintext store": {checkers.NewChain(md5Store, sha256Only{plaintextChecker(nil)}), plaintextChecker(nil)},
+			"in a throttled chain":                  {checkers.NewThrottle(checkers.NewChain(md5Store, sha256Only{plaintextChecker(nil)}), checkers.NewMemoryThrottleStore(), checkers.ThrottlePolicy{})},
+		} {
+			p := newPortal(t, &recordingRealm{}, cs...)
+			d, err := NewDigest(p, DigestOptions{Realm: "testrealm@host.com"})
+			if err == nil || !strings.Contains(err.Error(), "agree on no") || !strings.Contains(err.Error(), "[SHA-256]") || !strings.Contains(err.Error(), "[MD5]") {
+				var offered []string
+				if d != nil {
+					offered = d.Offered()
+				}
+				t.Errorf("%s: NewDigest offers %v, %v; want an error naming what each verifies", name, offered, err)
+			}
 		}
 	})
 	t.Run("asking an MD5-only store for SHA-256 alone fails at construction", func(t *testing.T) {

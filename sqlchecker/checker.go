@@ -365,24 +365,33 @@ func (c *Checker) LookupPasswordHash(ctx context.Context, username string) (stri
 
 // DigestAlgorithms returns the base algorithms with HA1s stored for realm:
 // Options.DigestAlgorithms if set, else what AlgorithmsQuery answers within
-// five seconds. A database error is logged and reported as no algorithms,
-// so a Digest front end refuses to start rather than offer what it cannot
-// check.
+// five seconds. A database error is logged and reported as no algorithms;
+// ReportDigestAlgorithms returns it, and a Digest front end (httpauth)
+// refuses to start on it rather than offer what it cannot check.
 func (c *Checker) DigestAlgorithms(realm string) []string {
+	algs, err := c.ReportDigestAlgorithms(realm)
+	if err != nil {
+		c.log().Error("sqlchecker: cannot list the Digest algorithms stored for a realm", "store", c.name, "realm", realm, "error", err.Error())
+	}
+	return algs
+}
+
+// ReportDigestAlgorithms is DigestAlgorithms with the database's error
+// (see cred.DigestAlgorithmReporter).
+func (c *Checker) ReportDigestAlgorithms(realm string) ([]string, error) {
 	if len(c.ifaces) == 1 {
-		return nil
+		return nil, nil
 	}
 	if c.fixedAlgs != nil {
-		return append([]string(nil), c.fixedAlgs...)
+		return append([]string(nil), c.fixedAlgs...), nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	algs, err := c.queryAlgorithms(ctx, realm)
 	if err != nil {
-		c.log().Error("sqlchecker: cannot list the Digest algorithms stored for a realm", "store", c.name, "realm", realm, "error", err.Error())
-		return nil
+		return nil, fmt.Errorf("sqlchecker: %s: listing the Digest algorithms stored for realm %q: %w", c.name, realm, err)
 	}
-	return algs
+	return algs, nil
 }
 
 func (c *Checker) queryAlgorithms(ctx context.Context, realm string) ([]string, error) {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gocred/gocred/checkers"
@@ -82,4 +83,35 @@ func TestOverHTTP(t *testing.T) {
 			})
 		}
 	})
+}
+
+// A Digest front end asks the store which algorithms it holds HA1s for; a
+// database it cannot ask makes it refuse to start, even next to another
+// Digest store (which would otherwise decide alone, and offer what this
+// store's users may not be able to answer).
+func TestDigestRefusesToStartWhenTheStoreCannotSay(t *testing.T) {
+	db := openSQLite(t)
+	c := newChecker(t, db, sqlchecker.Options{})
+	db.Close()
+	other := checkers.NewInsecurePlaintext(map[string]string{"bob": "bob-pw"})
+	for name, cs := range map[string][]cred.Checker{
+		"alone":                   {c},
+		"next to another store":   {c, other},
+		"in a chain with another": {checkers.NewChain(other, c)},
+	} {
+		portal, err := cred.NewPortal(realms.NewStaticOf[http.Handler](http.NotFoundHandler()), cs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d, err := httpauth.NewDigest(portal, httpauth.DigestOptions{Realm: "files"}); err == nil || !strings.Contains(err.Error(), "listing the Digest algorithms") {
+			t.Errorf("%s: NewDigest with the database closed: offers %v, %v; want the database's error", name, offered(d), err)
+		}
+	}
+}
+
+func offered(d *httpauth.Digest) []string {
+	if d == nil {
+		return nil
+	}
+	return d.Offered()
 }
