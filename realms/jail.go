@@ -135,16 +135,19 @@ func (j *jail) Rename(oldname, newname string) error {
 	return hideLink(j.base.Rename(o, n), oldname, newname)
 }
 
-// errHoldsLink refuses a rename that would move a symbolic link.
-var errHoldsLink = &linkMoveError{}
+// errHoldsLink refuses a rename that would move a symbolic link;
+// errUnreadable one that might (a directory below cannot be read).
+var (
+	errHoldsLink  = &linkMoveError{"a symbolic link, or a directory holding one, cannot be moved"}
+	errUnreadable = &linkMoveError{"a directory holding one that cannot be read (which might hold a symbolic link) cannot be moved"}
+)
 
-// linkMoveError says a rename was refused because it moves a symbolic
-// link; it is a permission error (errors.Is(err, fs.ErrPermission)).
-type linkMoveError struct{}
+// linkMoveError says a rename was refused because it moves, or might
+// move, a symbolic link; it is a permission error (errors.Is(err,
+// fs.ErrPermission)).
+type linkMoveError struct{ why string }
 
-func (*linkMoveError) Error() string {
-	return "permission denied: a symbolic link, or a directory holding one, cannot be moved"
-}
+func (e *linkMoveError) Error() string      { return "permission denied: " + e.why }
 func (*linkMoveError) Is(target error) bool { return target == fs.ErrPermission }
 
 // holdsNoLinks refuses (errHoldsLink) to move o if it is a symbolic link
@@ -173,7 +176,7 @@ func (j *jail) holdsNoLinks(o string) error {
 	return afero.Walk(j.base, o, func(_ string, fi fs.FileInfo, err error) error {
 		switch {
 		case err != nil: // a directory it cannot read: its links unknown
-			return errHoldsLink
+			return errUnreadable
 		case fi.Mode()&fs.ModeSymlink != 0:
 			return errHoldsLink
 		}
