@@ -18,12 +18,14 @@
 // another shard when one stops answering, and lockouts and nonce-counts
 // would silently be forgotten.
 //
-// Failover has a window the stores cannot see: Redis replicates
-// asynchronously, so when a replica takes over (Redis Cluster, Sentinel)
-// the writes of the last moments before, acknowledged by the old primary
-// but not yet copied, are gone while the data-loss marker survives. A
-// Digest request captured in that window can then be replayed once, and
-// failures counted in it are forgotten. Where that matters more than
+// Failover has a window: Redis replicates asynchronously, so when a
+// replica takes over (Redis Cluster, Sentinel) the writes of the last
+// moments before, acknowledged by the old primary but not yet copied, are
+// gone while the data-loss marker survives. A Digest request captured in
+// that window could then be replayed once, and failures counted in it
+// would be forgotten. Options.Replication closes it: each write waits
+// until that many replicas have it (Redis's WAIT), and the store fails
+// closed when they do not answer. Without it, where that matters more than
 // staying up, do not fail over: a Redis that restarts empty is detected
 // (see NonceStore) and fails safe.
 //

@@ -89,6 +89,9 @@ type NonceStoreOptions struct {
 	// replayed. The price of a margin: for that long after Redis starts
 	// empty, fresh nonces are refused too (their clients get stale=true).
 	MaxClockSkew time.Duration
+	// Replication, if set, makes every nonce-count wait for replicas of
+	// the primary, so a failover does not lose it (see Replication).
+	Replication Replication
 }
 
 // NonceStore is a Digest nonce-count store in Redis (it implements
@@ -118,6 +121,7 @@ type NonceStore struct {
 	marker   string
 	floor    string
 	lifetime int64 // ms: the nonce lifetime plus MaxClockSkew, what the floor covers
+	repl     Replication
 }
 
 // useScript records a nonce-count. KEYS: the nonce's key, the marker, the
@@ -185,6 +189,9 @@ func NewNonceStore(rdb redis.Scripter, opts NonceStoreOptions) (*NonceStore, err
 	if err != nil {
 		return nil, err
 	}
+	if err := opts.Replication.check("NewNonceStore", rdb); err != nil {
+		return nil, err
+	}
 	opts.Prefix = prefix
 	return &NonceStore{
 		rdb:      rdb,
@@ -192,6 +199,7 @@ func NewNonceStore(rdb redis.Scripter, opts NonceStoreOptions) (*NonceStore, err
 		marker:   opts.Prefix + "nonce-epoch",
 		floor:    opts.Prefix + "nonce-floor",
 		lifetime: max((opts.NonceLifetime + opts.MaxClockSkew).Milliseconds(), 1),
+		repl:     opts.Replication,
 	}, nil
 }
 
@@ -201,7 +209,7 @@ func NewNonceStore(rdb redis.Scripter, opts NonceStoreOptions) (*NonceStore, err
 // Redis; without it the first Use does the same. It reports whether it
 // found no marker.
 func (s *NonceStore) Prepare(ctx context.Context) (fresh bool, err error) {
-	n, err := prepareScript.Run(ctx, s.rdb, []string{s.marker, s.floor}, s.lifetime).Int()
+	n, err := s.repl.run(ctx, s.rdb, prepareScript, []string{s.marker, s.floor}, s.lifetime).Int()
 	if err != nil {
 		return false, fmt.Errorf("redisstore: nonce store: %w", err)
 	}
@@ -219,7 +227,7 @@ func (s *NonceStore) Use(ctx context.Context, nonce string, nc uint64, expires t
 	if nc == 0 || !time.Now().Before(expires) {
 		return false, nil
 	}
-	n, err := useScript.Run(ctx, s.rdb, []string{s.prefix + nonce, s.marker, s.floor},
+	n, err := s.repl.run(ctx, s.rdb, useScript, []string{s.prefix + nonce, s.marker, s.floor},
 		strconv.FormatUint(nc, 10), expires.UnixMilli(), s.lifetime).Int()
 	if err != nil {
 		return false, fmt.Errorf("redisstore: nonce store: %w", err)

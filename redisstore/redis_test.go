@@ -51,17 +51,18 @@ type redisServer struct {
 	bin  string
 	port int
 	cmd  *exec.Cmd
+	args []string // more arguments to redis-server
 }
 
 // ownRedis starts a redis-server for this test alone, without persistence,
-// as .ci/services.sh runs the shared one.
-func ownRedis(t testing.TB) *redisServer {
+// as .ci/services.sh runs the shared one, with more arguments if given.
+func ownRedis(t testing.TB, args ...string) *redisServer {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		needServer(t, "redis-server (not on PATH)")
 	}
-	s := &redisServer{t: t, bin: bin, port: freePort(t)}
+	s := &redisServer{t: t, bin: bin, port: freePort(t), args: args}
 	s.start()
 	t.Cleanup(s.stop)
 	return s
@@ -71,8 +72,9 @@ func (s *redisServer) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port)
 
 func (s *redisServer) start() {
 	s.t.Helper()
-	s.cmd = exec.Command(s.bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(s.port),
-		"--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction", "--dir", s.t.TempDir())
+	args := []string{"--bind", "127.0.0.1", "--port", strconv.Itoa(s.port),
+		"--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction", "--dir", s.t.TempDir()}
+	s.cmd = exec.Command(s.bin, append(args, s.args...)...)
 	var out strings.Builder
 	s.cmd.Stdout, s.cmd.Stderr = &out, &out
 	if err := s.cmd.Start(); err != nil {

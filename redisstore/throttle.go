@@ -18,6 +18,9 @@ type ThrottleStoreOptions struct {
 	// with a *redis.ClusterClient, where a prefix must hold
 	// a hash tag). Servers that count together must use the same prefix.
 	Prefix string
+	// Replication, if set, makes every count wait for replicas of the
+	// primary, so a failover does not lose it (see Replication).
+	Replication Replication
 }
 
 // ThrottleStore keeps a checkers.Throttle's failure counters in Redis, so
@@ -41,6 +44,7 @@ type ThrottleStoreOptions struct {
 type ThrottleStore struct {
 	rdb    redis.Scripter
 	prefix string
+	repl   Replication
 }
 
 // Lua helper shared by the scripts: how long a key is blocked after its
@@ -150,7 +154,10 @@ func NewThrottleStore(rdb redis.Scripter, opts ThrottleStoreOptions) (*ThrottleS
 	if err != nil {
 		return nil, err
 	}
-	return &ThrottleStore{rdb: rdb, prefix: prefix + "throttle:"}, nil
+	if err := opts.Replication.check("NewThrottleStore", rdb); err != nil {
+		return nil, err
+	}
+	return &ThrottleStore{rdb: rdb, prefix: prefix + "throttle:", repl: opts.Replication}, nil
 }
 
 // Attempt implements checkers.ThrottleStore.
@@ -158,7 +165,7 @@ func (s *ThrottleStore) Attempt(ctx context.Context, keys []checkers.ThrottleKey
 	if len(keys) == 0 {
 		return 0, nil
 	}
-	retry, err := attemptScript.Run(ctx, s.rdb, s.names(keys), s.args(keys, now)...).Int64()
+	retry, err := s.repl.run(ctx, s.rdb, attemptScript, s.names(keys), s.args(keys, now)...).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("redisstore: throttle store: %w", err)
 	}
@@ -170,7 +177,7 @@ func (s *ThrottleStore) Forgive(ctx context.Context, keys []checkers.ThrottleKey
 	if len(keys) == 0 {
 		return nil
 	}
-	if err := forgiveScript.Run(ctx, s.rdb, s.names(keys), s.args(keys, now)...).Err(); err != nil {
+	if err := s.repl.run(ctx, s.rdb, forgiveScript, s.names(keys), s.args(keys, now)...).Err(); err != nil {
 		return fmt.Errorf("redisstore: throttle store: %w", err)
 	}
 	return nil
@@ -185,7 +192,7 @@ func (s *ThrottleStore) Reset(ctx context.Context, keys []string) error {
 	for i, k := range keys {
 		names[i] = s.prefix + k
 	}
-	if err := resetScript.Run(ctx, s.rdb, names).Err(); err != nil {
+	if err := s.repl.run(ctx, s.rdb, resetScript, names).Err(); err != nil {
 		return fmt.Errorf("redisstore: throttle store: %w", err)
 	}
 	return nil
@@ -199,7 +206,7 @@ func (s *ThrottleStore) Succeed(ctx context.Context, unblock, forgive []checkers
 	}
 	args := s.args(all, now)
 	args = append(args[:1], append([]any{len(unblock)}, args[1:]...)...)
-	if err := succeedScript.Run(ctx, s.rdb, s.names(all), args...).Err(); err != nil {
+	if err := s.repl.run(ctx, s.rdb, succeedScript, s.names(all), args...).Err(); err != nil {
 		return fmt.Errorf("redisstore: throttle store: %w", err)
 	}
 	return nil

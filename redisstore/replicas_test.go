@@ -1,0 +1,151 @@
+package redisstore_test
+
+import (
+	"context"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gocred/gocred/checkers"
+	"github.com/gocred/gocred/redisstore"
+)
+
+// ownReplica starts a redis-server replicating primary and waits until it
+// has caught up.
+func ownReplica(t *testing.T, primary *redisServer) *redisServer {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		needServer(t, "redis-server (not on PATH)")
+	}
+	s := &redisServer{t: t, bin: bin, port: freePort(t), args: []string{"--replicaof", "127.0.0.1", strconv.Itoa(primary.port)}}
+	s.start()
+	t.Cleanup(s.stop)
+	rdb := newClient(s.addr())
+	defer rdb.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		info, _ := rdb.Info(context.Background(), "replication").Result()
+		if strings.Contains(info, "master_link_status:up") {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the replica on %s did not catch up within 10s:\n%s", s.addr(), info)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// With Replication, a nonce-count or failure count is on a replica before
+// the store answers, and with the replica gone the store fails closed
+// (an error, which refuses the login) instead of answering on writes a
+// failover could lose.
+func TestReplicationWaitsForTheReplica(t *testing.T) {
+	primary := ownRedis(t, "--repl-diskless-sync-delay", "0") // replicas sync at once
+	replica := ownReplica(t, primary)
+	rdb := newClient(primary.addr())
+	defer rdb.Close()
+	onReplica := newClient(replica.addr())
+	defer onReplica.Close()
+	ctx := context.Background()
+	repl := redisstore.Replication{Replicas: 1, Timeout: 300 * time.Millisecond}
+
+	nonces, err := redisstore.NewNonceStore(rdb, redisstore.NonceStoreOptions{Prefix: "r:", Replication: repl})
+	mustNoErr(t, err, "NewNonceStore")
+	failures, err := redisstore.NewThrottleStore(rdb, redisstore.ThrottleStoreOptions{Prefix: "r:", Replication: repl})
+	mustNoErr(t, err, "NewThrottleStore")
+	// A Redis without the store's marker refuses nonces issued before
+	// it was marked (see NonceStore): mark it, then issue.
+	if _, err := nonces.Prepare(ctx); err != nil {
+		t.Fatalf("Prepare with the replica up: %v", err)
+	}
+	expires := time.Now().Add(redisstore.DefaultNonceLifetime + time.Second)
+	keys := []checkers.ThrottleKey{{Key: "user:alice", Rule: checkers.ThrottleRule{MaxFailures: 5, Window: time.Minute, Lockout: time.Minute}}}
+
+	fresh, err := nonces.Use(ctx, "n1", 1, expires)
+	if err != nil || !fresh {
+		t.Fatalf("Use with the replica up: %v, %v", fresh, err)
+	}
+	// Read at once from the replica: WAIT returned, so it has the write.
+	if got, err := onReplica.Get(ctx, "r:nonce:n1").Result(); err != nil || got != "1" {
+		t.Fatalf("the replica holds %q, %v for the nonce-count just used", got, err)
+	}
+	if fresh, err := nonces.Use(ctx, "n1", 1, expires); err != nil || fresh {
+		t.Fatalf("the same count again: %v, %v; want refused", fresh, err)
+	}
+	if _, err := failures.Attempt(ctx, keys, time.Now()); err != nil {
+		t.Fatalf("Attempt with the replica up: %v", err)
+	}
+
+	replica.stop()
+	start := time.Now()
+	if fresh, err := nonces.Use(ctx, "n2", 1, expires); err == nil || !strings.Contains(err.Error(), "replicas") {
+		t.Fatalf("Use with the replica gone: %v, %v; want an error naming the replicas", fresh, err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the failing Use took %v; the timeout is %v", took, repl.Timeout)
+	}
+	if _, err := failures.Attempt(ctx, keys, time.Now()); err == nil {
+		t.Fatal("Attempt with the replica gone succeeded; want an error")
+	}
+
+	// Without Replication the same primary answers alone.
+	alone, err := redisstore.NewNonceStore(rdb, redisstore.NonceStoreOptions{Prefix: "a:"})
+	mustNoErr(t, err, "NewNonceStore")
+	if _, err := alone.Prepare(ctx); err != nil {
+		t.Fatalf("Prepare without Replication: %v", err)
+	}
+	expires = time.Now().Add(redisstore.DefaultNonceLifetime + time.Second)
+	if fresh, err := alone.Use(ctx, "n3", 1, expires); err != nil || !fresh {
+		t.Fatalf("Use without Replication: %v, %v", fresh, err)
+	}
+}
+
+// Over a Redis Cluster, the wait runs on the node that holds the keys;
+// the test cluster's nodes have no replicas, so a store asking for one
+// fails closed.
+func TestReplicationOverACluster(t *testing.T) {
+	rdb, prefix := sharedCluster(t)
+	repl := redisstore.Replication{Replicas: 1, Timeout: 100 * time.Millisecond}
+	nonces, err := redisstore.NewNonceStore(rdb, redisstore.NonceStoreOptions{Prefix: prefix, Replication: repl})
+	mustNoErr(t, err, "NewNonceStore")
+	if _, err := nonces.Prepare(context.Background()); err == nil || !strings.Contains(err.Error(), "only 0 of the 1 replicas") {
+		t.Fatalf("Prepare on a cluster without replicas: %v, want the replicas named", err)
+	}
+	without, err := redisstore.NewNonceStore(rdb, redisstore.NonceStoreOptions{Prefix: prefix})
+	mustNoErr(t, err, "NewNonceStore")
+	if _, err := without.Prepare(context.Background()); err != nil {
+		t.Fatalf("Prepare without Replication: %v", err)
+	}
+}
+
+// Replication needs to know which connection wrote: clients it cannot
+// follow, and negative settings, are refused at construction.
+func TestReplicationOptionsAreChecked(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never dialled
+	defer rdb.Close()
+	conn := rdb.Conn()
+	defer conn.Close()
+	for name, tc := range map[string]struct {
+		client redis.Scripter
+		repl   redisstore.Replication
+		want   string
+	}{
+		"a single connection":   {conn, redisstore.Replication{Replicas: 1}, "*redis.Conn"},
+		"negative replicas":     {rdb, redisstore.Replication{Replicas: -1}, "negative"},
+		"a negative timeout":    {rdb, redisstore.Replication{Replicas: 1, Timeout: -time.Second}, "negative"},
+		"no replicas, any kind": {conn, redisstore.Replication{}, ""},
+	} {
+		_, errN := redisstore.NewNonceStore(tc.client, redisstore.NonceStoreOptions{Replication: tc.repl})
+		_, errT := redisstore.NewThrottleStore(tc.client, redisstore.ThrottleStoreOptions{Replication: tc.repl})
+		for store, err := range map[string]error{"NewNonceStore": errN, "NewThrottleStore": errT} {
+			if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+				t.Errorf("%s, %s: %v, want an error with %q", name, store, err, tc.want)
+			}
+		}
+	}
+}
