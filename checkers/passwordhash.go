@@ -135,10 +135,17 @@ const (
 // in 256 for a 1-byte key. What makes these hashes writes longer ones:
 // gocred's Argon2id and go-crypt 32-byte keys and 16-byte salts, passlib
 // 20- to 64-byte keys and 16-byte salts, libxcrypt's yescrypt a 32-byte
-// key and a 16-byte salt; argon2 itself needs an 8-byte salt.
+// key and a 16-byte salt; argon2 itself needs an 8-byte salt. The most:
+// PBKDF2 (and scrypt's final PBKDF2 pass) costs its iterations once per
+// block of key, so an unbounded key length would be an unbounded cost
+// (a 1 KiB PBKDF2-SHA256 key costs 32 checks of a 32-byte one); 64 bytes
+// is the longest any of those tools writes. Salts are bounded too: they
+// are hashed with every check.
 const (
 	minKeyBytes  = 16
+	maxKeyBytes  = 64
 	minSaltBytes = 8
+	maxSaltBytes = 64
 )
 
 // shaCryptMinRounds is the fewest SHA-crypt rounds: crypt(3) raises a
@@ -274,9 +281,13 @@ func checkDigest(scheme, encoded string, d algorithm.Digest) error {
 	}
 	if n := len(d.Key()); n < minKeyBytes {
 		return fmt.Errorf("key of %d bytes is shorter than %d (a hash cut short?)", n, minKeyBytes)
+	} else if n > maxKeyBytes {
+		return fmt.Errorf("key of %d bytes is longer than %d (each block of key costs the iterations again)", n, maxKeyBytes)
 	}
 	if n := len(d.Salt()); n < minSaltBytes {
 		return fmt.Errorf("salt of %d bytes is shorter than %d", n, minSaltBytes)
+	} else if n > maxSaltBytes {
+		return fmt.Errorf("salt of %d bytes is longer than %d", n, maxSaltBytes)
 	}
 	return nil
 }

@@ -250,6 +250,11 @@ func TestHashesCutShortAreRefused(t *testing.T) {
 		{"$pbkdf2-sha512$1000$" + salt7 + "$" + boundsKey, "salt of 7 bytes is shorter than 8"},
 		{"$6$rounds=1000$TKvoPCl2L8TkPDVI$oY", "key of 2 characters is not 86"},
 		{"$5$saltsalt$gOjOtoMpVhru2uyjeJSEc/JaLQWOXMNmlOnj6T4AtC", "key of 42 characters is not 43"},
+		// PBKDF2 pays its iterations once per block of key: a long key
+		// is a dear check, for every failed login through a dummy.
+		{"$pbkdf2-sha256$1000$" + boundsSalt + "$" + b64(make([]byte, 65)), "key of 65 bytes is longer than 64"},
+		{"$scrypt$ln=4,r=8,p=1$" + boundsSalt + "$" + b64(make([]byte, 1032)), "key of 1032 bytes is longer than 64"},
+		{"$argon2id$v=19$m=64,t=1,p=1$" + b64(make([]byte, 65)) + "$" + boundsKey, "salt of 65 bytes is longer than 64"},
 	} {
 		_, err := parseHash(tc.encoded)
 		wantRefused(t, tc.encoded, err, tc.reason)
@@ -258,6 +263,7 @@ func TestHashesCutShortAreRefused(t *testing.T) {
 		"$argon2id$v=19$m=64,t=1,p=1$" + salt8 + "$" + key16,
 		"$pbkdf2$1000$" + boundsSalt + "$" + b64(make([]byte, 20)), // passlib's pbkdf2_sha1: a 20-byte key
 		"$scrypt$ln=4,r=8,p=1$" + salt8 + "$" + key16,
+		"$pbkdf2-sha512$1000$" + b64(make([]byte, 64)) + "$" + b64(make([]byte, 64)), // passlib's longest
 	} {
 		if _, err := parseHash(h); err != nil {
 			t.Errorf("%s, at the least lengths, is refused: %v", h, err)
