@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -344,5 +345,43 @@ func TestMovingALinkCannotLeaveTheJail(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(filepath.Join(top, "outside.txt")); string(got) != "OUTSIDE THE ROOT" {
 		t.Errorf("the file outside the root changed: %q", got)
+	}
+}
+
+// Over a file system that follows links but cannot show them (no Lstat:
+// afero's RegexpFs over a disk, a wrapper of one's own), the jail cannot
+// tell a link from a file, so it moves nothing; over afero's MemMapFs,
+// which has no links, renames work.
+func TestRenamesOverAFileSystemThatCannotSeeLinksAreRefused(t *testing.T) {
+	top := t.TempDir()
+	root := filepath.Join(top, "root")
+	if err := os.MkdirAll(filepath.Join(root, "docs"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	for p, content := range map[string]string{filepath.Join(top, "outside.txt"): "OUTSIDE THE ROOT", filepath.Join(root, "outside.txt"): "inside", filepath.Join(root, "plain.txt"): "plain"} {
+		if err := os.WriteFile(p, []byte(content), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("../outside.txt", filepath.Join(root, "docs", "latest")); err != nil {
+		t.Fatal(err)
+	}
+	d := newDirectory(t, afero.NewRegexpFs(afero.NewOsFs(), regexp.MustCompile(".*")), realms.DirectoryOptions{Root: root})
+	fsys := filesOf(t, d, cred.UserID("alice"))
+	for _, mv := range [][2]string{{"docs/latest", "latest"}, {"plain.txt", "moved.txt"}} {
+		if err := fsys.Rename(mv[0], mv[1]); !errors.Is(err, os.ErrPermission) {
+			t.Errorf("Rename(%q, %q) = %v, want a permission error", mv[0], mv[1], err)
+		}
+	}
+	if got, err := afero.ReadFile(fsys, "latest"); err == nil {
+		t.Errorf("latest reads %q", got)
+	}
+	mem := afero.NewMemMapFs()
+	if err := afero.WriteFile(mem, "/srv/a.txt", []byte("a"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := filesOf(t, newDirectory(t, mem, realms.DirectoryOptions{Root: "/srv"}), cred.UserID("alice"))
+	if err := m.Rename("a.txt", "b.txt"); err != nil {
+		t.Errorf("a rename over a MemMapFs: %v", err)
 	}
 }

@@ -22,11 +22,15 @@ import (
 type jail struct {
 	base afero.Fs // afero.BasePathFs over root
 	root string   // cleaned real root, to map link targets back
+	// linkFree: the file system has no symbolic links (afero's
+	// MemMapFs), so one that cannot Lstat is no reason to refuse renames.
+	linkFree bool
 }
 
 func newJail(fsys afero.Fs, root string) *jail {
 	root = filepath.Clean(root)
-	return &jail{base: afero.NewBasePathFs(fsys, root), root: root}
+	_, linkFree := fsys.(*afero.MemMapFs)
+	return &jail{base: afero.NewBasePathFs(fsys, root), root: root, linkFree: linkFree}
 }
 
 // inside turns a client's name into a path that cannot climb above "/".
@@ -140,6 +144,7 @@ func (j *jail) Rename(oldname, newname string) error {
 var (
 	errHoldsLink  = &linkMoveError{"a symbolic link, or a directory holding one, cannot be moved"}
 	errUnreadable = &linkMoveError{"a directory holding one that cannot be read (which might hold a symbolic link) cannot be moved"}
+	errNoLstat    = &linkMoveError{"this file system cannot tell symbolic links from what they point to, so nothing is moved"}
 )
 
 // linkMoveError says a rename was refused because it moves, or might
@@ -163,7 +168,15 @@ func (j *jail) holdsNoLinks(o string) error {
 		return nil
 	}
 	fi, onDisk, err := ls.LstatIfPossible(o)
-	if err != nil || !onDisk {
+	switch {
+	case err != nil:
+		return nil
+	case !onDisk && !j.linkFree:
+		// A file system of one's own, or afero's RegexpFs or
+		// CacheOnReadFs over a disk: links are followed, but cannot
+		// be seen, so nothing is moved.
+		return errNoLstat
+	case !onDisk:
 		return nil
 	}
 	if fi.Mode()&fs.ModeSymlink != 0 {
