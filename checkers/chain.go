@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/gocred/gocred/cred"
 )
@@ -52,19 +51,19 @@ func (c *Chain) CredentialInterfaces() []reflect.Type { return slices.Clone(c.if
 
 // RequestAvatarID asks, in order, each member that handles creds. A
 // member's error (a store down) ends the search with that error. If an
-// earlier member that may hold the user (one that holds it, or cannot say)
-// refused the password, a Throttle around the chain still counts the
-// attempt as a refused guess, and if the client has gone meanwhile, the
-// refusal is the answer; a refusal by members that do not hold the user
-// is not counted, so an outage of the member that does cannot lock its
-// users out.
+// earlier member that may hold the user (one that did not answer
+// cred.ErrUnknownUser) refused the password, a Throttle around the chain
+// still counts the attempt as a refused guess, and if the client has gone
+// meanwhile, the refusal is the answer; refusals by members that do not
+// hold the user are not counted then, so an outage of the member that does
+// cannot lock its users out. The chain answers cred.ErrUnknownUser only if
+// every member it asked did.
 func (c *Chain) RequestAvatarID(ctx context.Context, creds cred.Credentials, mind cred.Mind) (cred.AvatarID, error) {
 	members := c.route(reflect.TypeOf(creds))
 	if len(members) == 0 {
 		return cred.AvatarID{}, c.unhandled(creds)
 	}
-	var refusal error
-	var refusers []cred.Checker
+	var refusal error // the first refusal by a member that may hold the user
 	for _, m := range members {
 		id, err := m.RequestAvatarID(ctx, creds, mind)
 		if err == nil {
@@ -75,45 +74,44 @@ func (c *Chain) RequestAvatarID(ctx context.Context, creds cred.Credentials, min
 		}
 		if !errors.Is(err, cred.ErrUnauthorizedLogin) || errors.Is(err, cred.ErrThrottled) {
 			switch {
-			case refusal == nil || !c.anyMayHold(ctx, refusers, creds):
-				// Nothing checked, or only by members that do not
-				// hold the user, whose store may be the one that
-				// failed: a throttle gives the attempt back (a
-				// later member's outage must not lock its users
-				// out).
+			case refusal == nil:
+				// Nothing refused by a member holding the user, whose
+				// store may be the one that failed: a throttle gives
+				// the attempt back (a later member's outage must not
+				// lock its users out).
 				return cred.AvatarID{}, err
 			case ctx.Err() != nil:
 				// The client hung up while a later member waited:
-				// the refusal of a member holding the user stands,
-				// and a throttle counts it.
+				// the refusal stands, and a throttle counts it.
 				return cred.AvatarID{}, refusal
 			default:
 				// Undecided (the user may be in the member that
-				// failed too), but a member holding the user refused
-				// the password: a throttle must count it, or guesses
-				// against the earlier members would be free while a
-				// later one is down.
+				// failed too), but a member that may hold the user
+				// refused the password: a throttle must count it, or
+				// guesses against the earlier members would be free
+				// while a later one is down.
 				return cred.AvatarID{}, &refusedThenFailedError{err: err}
 			}
 		}
-		if refusal == nil {
+		if refusal == nil && !errors.Is(err, cred.ErrUnknownUser) {
 			refusal = err
 		}
-		refusers = append(refusers, m)
 		if ctx.Err() != nil {
-			// The client has gone: ask no further member. Unless the
-			// members that refused do not hold the user, answer with
-			// the refusal, so a throttle around the chain counts the
-			// guess (an abandoned login would be given back, and a
-			// client that hangs up during each hash could guess for
-			// ever).
-			if c.anyMayHold(ctx, refusers, creds) {
+			// The client has gone: ask no further member. A refusal by
+			// a member that may hold the user is the answer, so a
+			// throttle around the chain counts the guess (an abandoned
+			// login would be given back, and a client that hangs up
+			// during each hash could guess for ever).
+			if refusal != nil {
 				return cred.AvatarID{}, refusal
 			}
-			return cred.AvatarID{}, ctx.Err()
+			return cred.AvatarID{}, fmt.Errorf("checkers: %s: login abandoned: %w", c, ctx.Err())
 		}
 	}
-	return cred.AvatarID{}, refusal
+	if refusal != nil {
+		return cred.AvatarID{}, refusal
+	}
+	return cred.AvatarID{}, cred.ErrUnknownUser
 }
 
 // LookupPasswordHash returns the stored hash from the first member that can
@@ -259,33 +257,6 @@ func (c *Chain) secretStamp(ctx context.Context, username string) (string, bool,
 		}
 	}
 	return string(b), found, nil
-}
-
-// anyMayHold reports whether one of members may hold the user creds name:
-// the refusal of such a member is a wrong password, while that of a member
-// that does not hold the user only says the user is elsewhere. A member
-// that cannot say (neither a hash store nor an Htdigest: a secret
-// provider, a checker of one's own), or fails to, may hold the user. The
-// client may have gone: the lookups get a short deadline of their own.
-func (c *Chain) anyMayHold(ctx context.Context, members []cred.Checker, creds cred.Credentials) bool {
-	named, ok := creds.(interface{ Username() string })
-	if !ok {
-		return true
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-	defer cancel()
-	for _, m := range members {
-		found, err := true, error(nil)
-		if st, ok := stamperOf(m); ok {
-			_, found, err = st.secretStamp(ctx, named.Username())
-		} else if lk, ok := passwordHashLookupOf(m); ok {
-			_, found, err = lk.LookupPasswordHash(ctx, named.Username())
-		}
-		if err != nil || found {
-			return true
-		}
-	}
-	return false
 }
 
 // refusedThenFailedError is a Chain's answer when a member refused the

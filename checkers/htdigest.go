@@ -173,7 +173,7 @@ func (h *Htdigest) RequestAvatarID(ctx context.Context, creds cred.Credentials, 
 	case cred.UsernameDigestHash:
 		user := c.Username()
 		if user == "" || c.Realm() != h.realm || !isMD5(c.Algorithm()) {
-			return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+			return cred.AvatarID{}, cred.ErrUnknownUser // none of this file's users can answer
 		}
 		t := h.file.get()
 		ha1, found := t.users[user]
@@ -183,11 +183,11 @@ func (h *Htdigest) RequestAvatarID(ctx context.Context, creds cred.Credentials, 
 		if c.CheckHash(ha1) && found {
 			return cred.UserID(user), nil
 		}
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+		return cred.AvatarID{}, refusal(found)
 	case cred.UsernamePassword:
 		user := c.Username()
 		if user == "" {
-			return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+			return cred.AvatarID{}, cred.ErrUnknownUser
 		}
 		t := h.file.get()
 		ha1, found := t.users[user]
@@ -197,7 +197,7 @@ func (h *Htdigest) RequestAvatarID(ctx context.Context, creds cred.Credentials, 
 		if constantTimeEqual(digestHex(md5.New, user, h.realm, c.Password()), ha1) && found {
 			return cred.UserID(user), nil
 		}
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+		return cred.AvatarID{}, refusal(found)
 	}
 	return cred.AvatarID{}, unhandled(h, creds)
 }

@@ -182,13 +182,13 @@ func (h *Htpasswd) RequestAvatarID(ctx context.Context, creds cred.Credentials, 
 	}
 	user := c.Username()
 	if user == "" {
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+		return cred.AvatarID{}, cred.ErrUnknownUser
 	}
 	t := h.file.get()
 	e, found := t.users[user]
 	if !found {
 		payForFailure(t.dummies, "", c.Password())
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+		return cred.AvatarID{}, cred.ErrUnknownUser
 	}
 	ok, err := verifyParsed(e.info, e.hash, c.Password())
 	if err != nil {

@@ -231,7 +231,7 @@ func (m *Memory) RequestAvatarID(ctx context.Context, creds cred.Credentials, mi
 	}
 	user := c.Username()
 	if user == "" {
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+		return cred.AvatarID{}, cred.ErrUnknownUser
 	}
 	m.mu.RLock()
 	encoded, found := m.users[user]
@@ -241,9 +241,19 @@ func (m *Memory) RequestAvatarID(ctx context.Context, creds cred.Credentials, mi
 			return cred.AvatarID{}, fmt.Errorf("checkers: memory: making the dummy hash with %s: %w", m.hasher.Name(), m.dummyErr)
 		}
 		VerifyPassword(m.dummy, c.Password()) // same cost as a wrong password; result unused
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+		return cred.AvatarID{}, cred.ErrUnknownUser
 	}
 	return verifyUser(m, user, encoded, c.Password())
+}
+
+// refusal is the error for a refused login: cred.ErrUnknownUser when the
+// store does not hold the user (found false), cred.ErrUnauthorizedLogin
+// for a wrong password.
+func refusal(found bool) error {
+	if found {
+		return cred.ErrUnauthorizedLogin
+	}
+	return cred.ErrUnknownUser
 }
 
 // verifyUser verifies a known user's password: the shared tail of the

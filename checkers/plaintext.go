@@ -47,7 +47,7 @@ func (p *InsecurePlaintext) RequestAvatarID(ctx context.Context, creds cred.Cred
 	case cred.UsernameHashedPassword: // also every cred.UsernamePassword
 		user := c.Username()
 		if user == "" {
-			return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+			return cred.AvatarID{}, cred.ErrUnknownUser
 		}
 		pw, ok := p.users[user]
 		if ok && pw == "" {
@@ -59,12 +59,12 @@ func (p *InsecurePlaintext) RequestAvatarID(ctx context.Context, creds cred.Cred
 		if c.CheckPassword(pw) && ok {
 			return cred.UserID(user), nil
 		}
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+		return cred.AvatarID{}, refusal(ok)
 	case cred.UsernameDigestHash:
 		user := c.Username()
 		newHash := digestHashFunc(c.Algorithm())
 		if user == "" || newHash == nil {
-			return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+			return cred.AvatarID{}, cred.ErrUnknownUser
 		}
 		pw, ok := p.users[user]
 		if ok && pw == "" {
@@ -76,7 +76,7 @@ func (p *InsecurePlaintext) RequestAvatarID(ctx context.Context, creds cred.Cred
 		if c.CheckHash(digestHex(newHash, user, c.Realm(), pw)) && ok {
 			return cred.UserID(user), nil
 		}
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+		return cred.AvatarID{}, refusal(ok)
 	}
 	return cred.AvatarID{}, unhandled(p, creds)
 }

@@ -86,7 +86,7 @@ func (c *basicSecretChecker) RequestAvatarID(ctx context.Context, creds cred.Cre
 	}
 	user := up.Username()
 	if user == "" {
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+		return cred.AvatarID{}, cred.ErrUnknownUser
 	}
 	secret, err := callProvider(c.sp, user, c.realm)
 	if err != nil {
@@ -97,7 +97,7 @@ func (c *basicSecretChecker) RequestAvatarID(ctx context.Context, creds cred.Cre
 		return cred.AvatarID{}, fmt.Errorf("checkers: %s: the hash of user %s: %w", c, strconv.Quote(user), err)
 	}
 	if !ok {
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+		return cred.AvatarID{}, refusal(secret != "")
 	}
 	return cred.UserID(user), nil
 }
@@ -140,7 +140,7 @@ func (c *digestSecretChecker) RequestAvatarID(ctx context.Context, creds cred.Cr
 	case cred.UsernameDigestHash:
 		user = cr.Username()
 		if cr.Realm() != c.realm || !isMD5(cr.Algorithm()) {
-			return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+			return cred.AvatarID{}, cred.ErrUnknownUser // none of its users can answer
 		}
 		check = cr.CheckHash
 	case cred.UsernamePassword:
@@ -152,7 +152,7 @@ func (c *digestSecretChecker) RequestAvatarID(ctx context.Context, creds cred.Cr
 		return cred.AvatarID{}, unhandled(c, creds)
 	}
 	if user == "" {
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+		return cred.AvatarID{}, cred.ErrUnknownUser
 	}
 	ha1, found, err := c.ha1(user)
 	if err != nil {
@@ -161,7 +161,7 @@ func (c *digestSecretChecker) RequestAvatarID(ctx context.Context, creds cred.Cr
 	if check(ha1) && found {
 		return cred.UserID(user), nil
 	}
-	return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+	return cred.AvatarID{}, refusal(found)
 }
 
 // DigestAlgorithms returns MD5 for the provider's realm.

@@ -10,9 +10,11 @@ import (
 // A checker declares the credential interfaces it handles; the Portal only
 // hands it credentials that implement one of them. It returns
 // ErrUnauthorizedLogin (possibly wrapped) for wrong credentials, whether the
-// user is unknown or the password wrong, and any other error for a failure of
-// its own (store unreachable, timeout), which the Portal reports as internal.
-// Error texts must never contain a password or hash.
+// user is unknown or the password wrong (a checker that knows which users it
+// holds may return ErrUnknownUser, which matches it, for a name it does not
+// hold, after the same work), and any other error for a failure of its own
+// (store unreachable, timeout), which the Portal reports as internal. Error
+// texts must never contain a password or hash.
 type Checker interface {
 	// CredentialInterfaces lists the credential interfaces this checker
 	// handles, e.g. reflect.TypeFor[cred.UsernamePassword]().

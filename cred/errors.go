@@ -32,7 +32,23 @@ var (
 	// why (httpauth answers 401 with stale=true, or 500 for a store
 	// failure).
 	ErrInconclusive = errors.New("cred: credentials accepted, but the login cannot go through")
+	// ErrUnknownUser: a checker that knows which users it holds refuses a
+	// name it does not hold. It matches ErrUnauthorizedLogin (errors.Is)
+	// and reads the same; protocols answer it exactly as a wrong password,
+	// and checkers return it after the same work. What tells them apart
+	// is for decorators that combine checkers: checkers.Chain counts a
+	// refusal for a guess at one of its members' users only if the member
+	// may hold the user (it did not answer ErrUnknownUser). A checker that
+	// cannot tell returns ErrUnauthorizedLogin.
+	ErrUnknownUser error = unknownUserError{}
 )
+
+// unknownUserError is ErrUnknownUser: an unauthorized login, by the same
+// text.
+type unknownUserError struct{}
+
+func (unknownUserError) Error() string        { return ErrUnauthorizedLogin.Error() }
+func (unknownUserError) Is(target error) bool { return target == ErrUnauthorizedLogin }
 
 // ThrottledError is returned by a throttling checker. It matches both
 // ErrThrottled and ErrUnauthorizedLogin.

@@ -272,11 +272,11 @@ func (c *Checker) query(ctx context.Context, q string, args ...any) (row userRow
 func (c *Checker) checkPassword(ctx context.Context, up cred.UsernamePassword) (cred.AvatarID, error) {
 	user := up.Username()
 	if user == "" {
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+		return cred.AvatarID{}, cred.ErrUnknownUser
 	}
 	if !c.dialect.storable(user) {
 		c.verifier.Verify("", false, up.Password()) // as for an unknown user
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+		return cred.AvatarID{}, cred.ErrUnknownUser
 	}
 	row, found, err := c.query(ctx, c.passwordQ, user)
 	if err != nil {
@@ -288,6 +288,9 @@ func (c *Checker) checkPassword(ctx context.Context, up cred.UsernamePassword) (
 	if err != nil {
 		return cred.AvatarID{}, fmt.Errorf("sqlchecker: %s: verifying the password of user %s: %w", c.name, strconv.Quote(user), err)
 	}
+	if !ok && !found {
+		return cred.AvatarID{}, cred.ErrUnknownUser
+	}
 	return c.outcome(user, ok, row.disabled)
 }
 
@@ -295,19 +298,21 @@ func (c *Checker) checkDigest(ctx context.Context, d cred.UsernameDigestHash) (c
 	user := d.Username()
 	alg, ok := canonicalAlgorithm(d.Algorithm())
 	if user == "" || !ok {
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+		return cred.AvatarID{}, cred.ErrUnknownUser
 	}
 	if !c.dialect.storable(user) || !c.dialect.storable(d.Realm()) {
 		d.CheckHash(dummyHA1[alg]) // as for an unknown user
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+		return cred.AvatarID{}, cred.ErrUnknownUser
 	}
 	row, found, err := c.query(ctx, c.ha1Q, user, d.Realm(), alg)
 	if err != nil {
 		return cred.AvatarID{}, c.dbError(user, err)
 	}
 	if !found || !row.secret.Valid {
-		d.CheckHash(dummyHA1[alg]) // same work as a wrong response
-		return cred.AvatarID{}, cred.ErrUnauthorizedLogin
+		// Same work as a wrong response. Without an HA1 in this realm
+		// for the algorithm, the user cannot answer here: unknown.
+		d.CheckHash(dummyHA1[alg])
+		return cred.AvatarID{}, cred.ErrUnknownUser
 	}
 	ha1 := strings.TrimSpace(row.secret.String)
 	if !isHexOfLen(ha1, len(dummyHA1[alg])) {

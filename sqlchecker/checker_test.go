@@ -527,3 +527,33 @@ type plainHasher struct{}
 
 func (plainHasher) Hash(pw string) (string, error) { return "plain:" + pw, nil }
 func (plainHasher) Name() string                   { return "plain" }
+
+// A store's refusal of a user it holds (a disabled one too: its password
+// is checked before the flag is looked at) is a guess a throttle around a
+// chain counts while a later member is down; a name it does not hold is
+// cred.ErrUnknownUser, not counted then.
+func TestSQLRefusalsInAChainWhoseLaterMemberIsDown(t *testing.T) {
+	db := openSQLite(t)
+	addUser(t, db, sqlchecker.SQLite, "carol", "carol-pw", "")
+	if err := sqlchecker.NewAdmin(db, sqlchecker.SQLite).SetDisabled(context.Background(), "carol", true); err != nil {
+		t.Fatal(err)
+	}
+	c := newChecker(t, db, sqlchecker.Options{})
+	for user, want := range map[string]bool{"carol": false, "nobody": true} {
+		_, err := c.RequestAvatarID(context.Background(), cred.NewUsernamePassword(user, "wrong"), cred.Mind{})
+		if !errors.Is(err, cred.ErrUnauthorizedLogin) || errors.Is(err, cred.ErrUnknownUser) != want {
+			t.Errorf("%s with a wrong password: %v, want ErrUnknownUser %v", user, err, want)
+		}
+	}
+	down := cred.NewCheckerFunc(func(context.Context, cred.Credentials, cred.Mind) (cred.AvatarID, error) {
+		return cred.AvatarID{}, errors.New("store down")
+	}, cred.UsernamePasswordType)
+	th := checkers.NewThrottle(checkers.NewChain(c, down), checkers.NewMemoryThrottleStore(),
+		checkers.ThrottlePolicy{MaxUserFailures: 3, MaxAddrFailures: -1})
+	for range 3 {
+		th.RequestAvatarID(context.Background(), cred.NewUsernamePassword("carol", "guess"), cred.Mind{})
+	}
+	if _, err := th.RequestAvatarID(context.Background(), cred.NewUsernamePassword("carol", "carol-pw"), cred.Mind{}); !errors.Is(err, cred.ErrThrottled) {
+		t.Errorf("after three guesses at a disabled user: %v, want ErrThrottled", err)
+	}
+}
