@@ -151,7 +151,9 @@ var allBaseAlgorithms = []string{cred.AlgorithmMD5, cred.AlgorithmSHA256, cred.A
 // cred.DigestAlgorithmer reports for the realm (every algorithm if it does
 // not implement it; a checker reporting none, with no users in the realm,
 // has no say). It fails, naming what each checker verifies, if none is
-// left, or if an option is invalid.
+// left; if a checker cannot say (a cred.DigestAlgorithmReporter's error: a
+// database down, a Chain whose members agree on no algorithm); or if an
+// option is invalid.
 func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
 	if portal == nil {
 		return nil, errors.New("httpauth: NewDigest: portal is nil")

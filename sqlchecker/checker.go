@@ -104,8 +104,13 @@ type Options struct {
 //     that cannot be verified is an internal error, never a refusal: HTTP
 //     answers 500, FTP "service temporarily unavailable".
 //
+// A name the store does not hold is refused with cred.ErrUnknownUser (which
+// matches cred.ErrUnauthorizedLogin), after the same work.
+//
 // Checker implements checkers.PasswordHashLookup, so checkers.NewCache can
-// wrap it, and cred.DigestAlgorithmer. It does not implement
+// wrap it, cred.DigestAlgorithmer and cred.DigestAlgorithmReporter (so
+// httpauth.NewDigest refuses to start when the database cannot say which
+// algorithms it holds). It does not implement
 // cred.UserHashResolver: that interface cannot report a database error, which
 // would then look like a wrong user name.
 type Checker struct {
