@@ -322,16 +322,9 @@ func TestCreduserFailsWhenItsOutputIsLost(t *testing.T) {
 	}
 }
 
-// underBash is the start of a Python program that runs an interactive
-// bash (job control) on a pseudo-terminal, types its arguments there as a
-// command, and waits for the password prompt; drain(seconds) reads what
-// the terminal shows.
-const underBash = `
-import os, pty, sys, time, select
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
-def drain(t):
+// pyDrain defines drain(t) for the Python programs below: it reads for t
+// seconds what the pseudo-terminal fd shows.
+const pyDrain = `def drain(t):
     out = b""
     end = time.time() + t
     while time.time() < end:
@@ -342,7 +335,18 @@ def drain(t):
             except OSError:
                 break
     return out
-drain(0.5)
+`
+
+// underBash is the start of a Python program that runs an interactive
+// bash (job control) on a pseudo-terminal, types its arguments there as a
+// command, and waits for the password prompt; drain(seconds) reads what
+// the terminal shows.
+const underBash = `
+import os, pty, sys, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
+` + pyDrain + `drain(0.5)
 os.write(fd, (" ".join(sys.argv[1:]) + "\n").encode())
 out, deadline = b"", time.time() + 20
 while b"Password:" not in out and time.time() < deadline:
@@ -497,18 +501,7 @@ import os, pty, select, sys, time
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(sys.argv[1], sys.argv[1:])
-def drain(t):
-    out = b""
-    end = time.time() + t
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.05)
-        if r:
-            try:
-                out += os.read(fd, 4096)
-            except OSError:
-                break
-    return out
-out, deadline = b"", time.time() + 20
+` + pyDrain + `out, deadline = b"", time.time() + 20
 while b"Password:" not in out and time.time() < deadline:
     out += drain(0.1)
 os.write(fd, b"abc\x16\ndef\n")
