@@ -23,9 +23,11 @@
 // moments before, acknowledged by the old primary but not yet copied, are
 // gone while the data-loss marker survives. A Digest request captured in
 // that window could then be replayed once, and failures counted in it
-// would be forgotten. Options.Replication closes it: each write waits
-// until that many replicas have it (Redis's WAIT), and the store fails
-// closed when they do not answer. Without it, where that matters more than
+// would be forgotten. Options.Replication closes it for one primary with
+// replicas (and Sentinel's failover client; not for a Redis Cluster):
+// each write waits until that many replicas have it (Redis's WAIT), and
+// the store fails closed when they do not answer. Without it, where that
+// matters more than
 // staying up, do not fail over: a Redis that restarts empty is detected
 // (see NonceStore) and fails safe.
 //

@@ -26,6 +26,10 @@ const DefaultReplicaTimeout = time.Second
 // The price: every login waits for a replica's acknowledgement (one round
 // trip between primary and replica), and with fewer replicas answering
 // than asked, logins fail closed (a server error) until they are back.
+//
+// It needs a *redis.Client (one primary with replicas, or
+// redis.NewFailoverClient for Sentinel); a ClusterClient is refused. The
+// Timeout must be shorter than the client's ReadTimeout.
 type Replication struct {
 	// Replicas is how many replicas must have each write; 0 (the
 	// default) does not wait.
@@ -34,8 +38,12 @@ type Replication struct {
 	Timeout time.Duration
 }
 
-// check validates r for a store over rdb: waiting needs to know which
-// node wrote, so rdb must be a *redis.Client or a *redis.ClusterClient.
+// check validates r for a store over rdb. Waiting needs the connection
+// that wrote, so rdb must be a *redis.Client (one primary, or Sentinel's
+// failover client); and the wait must end before the client's read
+// timeout, or go-redis would take the slow answer for a broken connection
+// and send the script again (counting an attempt twice, or refusing a
+// fresh nonce-count as used).
 func (r *Replication) check(fn string, rdb redis.Scripter) error {
 	switch {
 	case r.Replicas < 0:
@@ -48,37 +56,41 @@ func (r *Replication) check(fn string, rdb redis.Scripter) error {
 	if r.Timeout == 0 {
 		r.Timeout = DefaultReplicaTimeout
 	}
-	switch rdb.(type) {
-	case *redis.Client, *redis.ClusterClient:
-		return nil
+	c, ok := rdb.(*redis.Client)
+	if !ok {
+		// A ClusterClient would need the slot's node, and to follow
+		// MOVED and ASK itself when slots move.
+		return fmt.Errorf("redisstore: %s: Replication needs a *redis.Client (one primary, or redis.NewFailoverClient for Sentinel), not a %T", fn, rdb)
 	}
-	return fmt.Errorf("redisstore: %s: Replication needs a *redis.Client or a *redis.ClusterClient, not a %T: WAIT must run on the connection that wrote", fn, rdb)
+	read := c.Options().ReadTimeout
+	switch {
+	case read == 0:
+		read = 3 * time.Second // go-redis's default
+	case read < 0:
+		return nil // no read timeout
+	}
+	if r.Timeout >= read {
+		return fmt.Errorf("redisstore: %s: Replication.Timeout %v must be shorter than the client's ReadTimeout %v: a wait outlasting it would make go-redis send the script again", fn, r.Timeout, read)
+	}
+	return nil
 }
 
 // run runs script with keys and args. With replicas asked for, it sends
-// the script (EVAL) and WAIT in one pipeline, on one connection to the
-// primary holding keys[0] (WAIT counts the writes of its own connection),
-// and fails if fewer replicas than asked have them in time.
+// the script (EVAL) and WAIT in one pipeline, so on one connection (WAIT
+// counts the writes of its own connection), and fails if fewer replicas
+// than asked have them in time.
 func (r Replication) run(ctx context.Context, rdb redis.Scripter, script *redis.Script, keys []string, args ...any) *redis.Cmd {
 	if r.Replicas == 0 {
 		return script.Run(ctx, rdb, keys, args...)
 	}
-	var node *redis.Client
-	switch c := rdb.(type) {
-	case *redis.Client:
-		node = c
-	case *redis.ClusterClient:
-		var err error
-		if node, err = c.MasterForKey(ctx, keys[0]); err != nil {
-			return failedCmd(ctx, err)
-		}
-	default: // refused by check
+	c, ok := rdb.(*redis.Client)
+	if !ok { // refused by check
 		return failedCmd(ctx, fmt.Errorf("redisstore: Replication over a %T", rdb))
 	}
-	pipe := node.Pipeline()
+	pipe := c.Pipeline()
 	cmd := script.Eval(ctx, pipe, keys, args...)
-	// Pipeliner lacks Wait; the command is the same.
-	// A timeout of 0 would wait for ever.
+	// Pipeliner lacks Wait; the command is the same. A timeout of 0
+	// would wait for ever.
 	wait := redis.NewIntCmd(ctx, "wait", r.Replicas, max(r.Timeout.Milliseconds(), 1))
 	_ = pipe.Process(ctx, wait)
 	if _, err := pipe.Exec(ctx); err != nil {

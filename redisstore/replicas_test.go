@@ -105,21 +105,35 @@ func TestReplicationWaitsForTheReplica(t *testing.T) {
 	}
 }
 
-// Over a Redis Cluster, the wait runs on the node that holds the keys;
-// the test cluster's nodes have no replicas, so a store asking for one
-// fails closed.
-func TestReplicationOverACluster(t *testing.T) {
+// A ClusterClient is refused: the wait would have to follow the slot's
+// node through MOVED and ASK itself.
+func TestReplicationOverAClusterIsRefused(t *testing.T) {
 	rdb, prefix := sharedCluster(t)
-	repl := redisstore.Replication{Replicas: 1, Timeout: 100 * time.Millisecond}
-	nonces, err := redisstore.NewNonceStore(rdb, redisstore.NonceStoreOptions{Prefix: prefix, Replication: repl})
-	mustNoErr(t, err, "NewNonceStore")
-	if _, err := nonces.Prepare(context.Background()); err == nil || !strings.Contains(err.Error(), "only 0 of the 1 replicas") {
-		t.Fatalf("Prepare on a cluster without replicas: %v, want the replicas named", err)
+	repl := redisstore.Replication{Replicas: 1}
+	if _, err := redisstore.NewNonceStore(rdb, redisstore.NonceStoreOptions{Prefix: prefix, Replication: repl}); err == nil || !strings.Contains(err.Error(), "*redis.ClusterClient") {
+		t.Fatalf("NewNonceStore over a cluster with Replication: %v, want it refused", err)
 	}
-	without, err := redisstore.NewNonceStore(rdb, redisstore.NonceStoreOptions{Prefix: prefix})
-	mustNoErr(t, err, "NewNonceStore")
-	if _, err := without.Prepare(context.Background()); err != nil {
-		t.Fatalf("Prepare without Replication: %v", err)
+}
+
+// A wait is answered before the client's read timeout, so go-redis never
+// sends the script again: one attempt is counted once, and the error
+// names the replicas.
+func TestReplicationCountsAnAttemptOnceWhenTheReplicaIsMissing(t *testing.T) {
+	primary := ownRedis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: primary.addr(), ReadTimeout: 500 * time.Millisecond}) // retries on
+	defer rdb.Close()
+	if _, err := redisstore.NewThrottleStore(rdb, redisstore.ThrottleStoreOptions{Replication: redisstore.Replication{Replicas: 1, Timeout: 500 * time.Millisecond}}); err == nil || !strings.Contains(err.Error(), "ReadTimeout") {
+		t.Fatalf("a Timeout as long as the ReadTimeout: %v, want it refused", err)
+	}
+	failures, err := redisstore.NewThrottleStore(rdb, redisstore.ThrottleStoreOptions{Prefix: "once:", Replication: redisstore.Replication{Replicas: 1, Timeout: 200 * time.Millisecond}})
+	mustNoErr(t, err, "NewThrottleStore")
+	keys := []checkers.ThrottleKey{{Key: "user:alice", Rule: checkers.ThrottleRule{MaxFailures: 5, Window: time.Minute, Lockout: time.Minute}}}
+	if _, err := failures.Attempt(context.Background(), keys, time.Now()); err == nil || !strings.Contains(err.Error(), "replicas") {
+		t.Fatalf("Attempt without a replica: %v, want an error naming the replicas", err)
+	}
+	got, err := rdb.HGet(context.Background(), "once:throttle:user:alice", "c").Result()
+	if err != nil || got != "1" {
+		t.Fatalf("the attempt's counter is %q, %v; want 1 (counted once)", got, err)
 	}
 }
 
