@@ -64,6 +64,12 @@ type DirectoryOptions struct {
 	// true refuses the login with cred.ErrLoginDenied, e.g. for a disabled
 	// account.
 	Deny func(id cred.AvatarID) bool
+	// NoSymlinks says the afero.Fs holds no symbolic links (an
+	// afero.MemMapFs behind a wrapper, say). Renames are checked for
+	// links (a link moved could point outside the root), which needs
+	// Lstat: over a file system that cannot Lstat, renames are refused
+	// unless NoSymlinks is set, or the Fs is an afero.MemMapFs itself.
+	NoSymlinks bool
 }
 
 // Directory is a realm that serves files from an afero.Fs: each avatar is
@@ -91,9 +97,11 @@ type Directory struct {
 	root     string
 	perUser  bool
 	readOnly bool
-	deny     func(cred.AvatarID) bool
-	shared   afero.Fs // every user's avatar when !perUser
-	anon     afero.Fs // nil when anonymous is denied
+	// noSymlinks: DirectoryOptions.NoSymlinks.
+	noSymlinks bool
+	deny       func(cred.AvatarID) bool
+	shared     afero.Fs // every user's avatar when !perUser
+	anon       afero.Fs // nil when anonymous is denied
 	// anonTop is the first element of AnonymousDir with PerUser: the name
 	// of a user whose directory would be anonymous's (refused).
 	anonTop string
@@ -118,7 +126,7 @@ func NewDirectory(fsys afero.Fs, opts DirectoryOptions) (*Directory, error) {
 	if err := isDir(fsys, root); err != nil {
 		return nil, fmt.Errorf("realms: NewDirectory: Root %q: %w", opts.Root, err)
 	}
-	d := &Directory{fs: fsys, root: root, perUser: opts.PerUser, readOnly: opts.ReadOnly, deny: opts.Deny}
+	d := &Directory{fs: fsys, root: root, perUser: opts.PerUser, readOnly: opts.ReadOnly, deny: opts.Deny, noSymlinks: opts.NoSymlinks}
 	if !opts.PerUser {
 		d.shared = d.confine(root, opts.ReadOnly)
 	}
@@ -164,7 +172,7 @@ func isDir(fsys afero.Fs, name string) error {
 }
 
 func (d *Directory) confine(root string, readOnly bool) afero.Fs {
-	var fsys afero.Fs = newJail(d.fs, root)
+	var fsys afero.Fs = newJail(d.fs, root, d.noSymlinks)
 	if readOnly {
 		fsys = afero.NewReadOnlyFs(fsys)
 	}

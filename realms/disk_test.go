@@ -376,6 +376,19 @@ func TestRenamesOverAFileSystemThatCannotSeeLinksAreRefused(t *testing.T) {
 	if got, err := afero.ReadFile(fsys, "latest"); err == nil {
 		t.Errorf("latest reads %q", got)
 	}
+	// A dangling link cannot be looked at either (Stat follows it):
+	// refused too, over a wrapper of one's own.
+	if err := os.Remove(filepath.Join(root, "outside.txt")); err != nil {
+		t.Fatal(err)
+	}
+	wrapped := filesOf(t, newDirectory(t, struct{ afero.Fs }{afero.NewOsFs()}, realms.DirectoryOptions{Root: root}), cred.UserID("alice"))
+	if err := wrapped.Rename("docs/latest", "latest"); !errors.Is(err, os.ErrPermission) {
+		t.Errorf("Rename of a dangling link over a wrapper: %v, want a permission error", err)
+	}
+	if got, err := afero.ReadFile(wrapped, "latest"); err == nil {
+		t.Errorf("latest reads %q", got)
+	}
+
 	mem := afero.NewMemMapFs()
 	if err := afero.WriteFile(mem, "/srv/a.txt", []byte("a"), 0o644); err != nil {
 		t.Fatal(err)
@@ -383,5 +396,20 @@ func TestRenamesOverAFileSystemThatCannotSeeLinksAreRefused(t *testing.T) {
 	m := filesOf(t, newDirectory(t, mem, realms.DirectoryOptions{Root: "/srv"}), cred.UserID("alice"))
 	if err := m.Rename("a.txt", "b.txt"); err != nil {
 		t.Errorf("a rename over a MemMapFs: %v", err)
+	}
+	// A MemMapFs behind a wrapper cannot Lstat: NoSymlinks says it has
+	// no links.
+	for noSymlinks, want := range map[bool]bool{false: false, true: true} {
+		ro := afero.NewCopyOnWriteFs(afero.NewReadOnlyFs(mem), mem)
+		w := filesOf(t, newDirectory(t, ro, realms.DirectoryOptions{Root: "/srv", NoSymlinks: noSymlinks}), cred.UserID("alice"))
+		err := w.Rename("b.txt", "c.txt")
+		if (err == nil) != want {
+			t.Errorf("a rename over a wrapped MemMapFs with NoSymlinks %v: %v", noSymlinks, err)
+		}
+		if err == nil {
+			if err := w.Rename("c.txt", "b.txt"); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }

@@ -27,9 +27,11 @@ type jail struct {
 	linkFree bool
 }
 
-func newJail(fsys afero.Fs, root string) *jail {
+func newJail(fsys afero.Fs, root string, linkFree bool) *jail {
 	root = filepath.Clean(root)
-	_, linkFree := fsys.(*afero.MemMapFs)
+	if _, mem := fsys.(*afero.MemMapFs); mem {
+		linkFree = true
+	}
 	return &jail{base: afero.NewBasePathFs(fsys, root), root: root, linkFree: linkFree}
 }
 
@@ -169,15 +171,14 @@ func (j *jail) holdsNoLinks(o string) error {
 	}
 	fi, onDisk, err := ls.LstatIfPossible(o)
 	switch {
-	case err != nil:
-		return nil
 	case !onDisk && !j.linkFree:
 		// A file system of one's own, or afero's RegexpFs or
 		// CacheOnReadFs over a disk: links are followed, but cannot
-		// be seen, so nothing is moved.
+		// be seen (a dangling one is "not found"), so nothing is
+		// moved.
 		return errNoLstat
-	case !onDisk:
-		return nil
+	case err != nil || !onDisk:
+		return nil // on disk, Rename answers for a name that is not there
 	}
 	if fi.Mode()&fs.ModeSymlink != 0 {
 		return errHoldsLink
