@@ -20,7 +20,9 @@ import (
 // implement. A refusal (cred.ErrUnauthorizedLogin) moves on to the next
 // member; an acceptance, a lockout (cred.ErrThrottled) or any other error
 // ends the search, so a broken store is never reported as a wrong password.
-// If every member refuses, the chain refuses with the first refusal.
+// If every member refuses, the chain refuses with the first refusal by a
+// member that may hold the user (one that did not answer
+// cred.ErrUnknownUser), or with cred.ErrUnknownUser if every one did.
 type Chain struct {
 	members []cred.Checker
 	ifaces  []reflect.Type

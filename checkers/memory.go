@@ -34,8 +34,8 @@ type Argon2id struct {
 	MemoryKiB uint32 // memory in KiB; default 19456
 	Time      uint32 // passes over memory; default 2
 	Threads   uint8  // lanes; default 1
-	SaltLen   uint32 // salt bytes; default 16; at least 8
-	KeyLen    uint32 // key bytes; default 32; at least 16
+	SaltLen   uint32 // salt bytes; default 16; 8 to 64
+	KeyLen    uint32 // key bytes; default 32; 16 to 64
 }
 
 func (a Argon2id) withDefaults() Argon2id {
@@ -74,11 +74,11 @@ func (a Argon2id) Hash(password string) (string, error) {
 	if a.Time > maxArgon2Passes {
 		return "", fmt.Errorf("checkers: argon2id: %d passes are above %d", a.Time, maxArgon2Passes)
 	}
-	if a.SaltLen < minSaltBytes {
-		return "", fmt.Errorf("checkers: argon2id: a salt of %d bytes is shorter than %d", a.SaltLen, minSaltBytes)
+	if a.SaltLen < minSaltBytes || a.SaltLen > maxSaltBytes {
+		return "", fmt.Errorf("checkers: argon2id: a salt of %d bytes is not within %d to %d", a.SaltLen, minSaltBytes, maxSaltBytes)
 	}
-	if a.KeyLen < minKeyBytes {
-		return "", fmt.Errorf("checkers: argon2id: a key of %d bytes is shorter than %d", a.KeyLen, minKeyBytes)
+	if a.KeyLen < minKeyBytes || a.KeyLen > maxKeyBytes {
+		return "", fmt.Errorf("checkers: argon2id: a key of %d bytes is not within %d to %d", a.KeyLen, minKeyBytes, maxKeyBytes)
 	}
 	salt := make([]byte, a.SaltLen)
 	rand.Read(salt)

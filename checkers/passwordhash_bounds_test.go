@@ -297,7 +297,7 @@ func TestHashesCutShortAreRefused(t *testing.T) {
 	}
 
 	// Argon2id refuses, before the work, to make what would be refused.
-	for _, a := range []Argon2id{{MemoryKiB: 64, Time: 1, KeyLen: 8}, {MemoryKiB: 64, Time: 1, SaltLen: 4}} {
+	for _, a := range []Argon2id{{MemoryKiB: 64, Time: 1, KeyLen: 8}, {MemoryKiB: 64, Time: 1, SaltLen: 4}, {MemoryKiB: 64, Time: 1, KeyLen: 1 << 30}, {MemoryKiB: 64, Time: 1, SaltLen: 65}} {
 		if h, err := a.Hash("x"); err == nil {
 			t.Errorf("%+v made %s, which VerifyPassword refuses", a, h)
 		}

@@ -293,7 +293,9 @@ func (c *Checker) checkPassword(ctx context.Context, up cred.UsernamePassword) (
 	if err != nil {
 		return cred.AvatarID{}, fmt.Errorf("sqlchecker: %s: verifying the password of user %s: %w", c.name, strconv.Quote(user), err)
 	}
-	if !ok && !found {
+	if !ok && !(found && row.secret.Valid) {
+		// Not held, or held without a password hash (Digest HA1s
+		// only): no password of the user's was checked.
 		return cred.AvatarID{}, cred.ErrUnknownUser
 	}
 	return c.outcome(user, ok, row.disabled)

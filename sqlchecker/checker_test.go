@@ -557,3 +557,16 @@ func TestSQLRefusalsInAChainWhoseLaterMemberIsDown(t *testing.T) {
 		t.Errorf("after three guesses at a disabled user: %v, want ErrThrottled", err)
 	}
 }
+
+// A user held without a password hash (a query of one's own returning
+// NULL: Digest HA1s only) has no password to check: a refusal is
+// cred.ErrUnknownUser, not counted while a later chain member is down.
+func TestAUserWithoutAPasswordHashIsUnknownToPasswords(t *testing.T) {
+	db := openSQLite(t)
+	addUser(t, db, sqlchecker.SQLite, "dave", "dave-pw", "files", cred.AlgorithmMD5)
+	c := newChecker(t, db, sqlchecker.Options{PasswordQuery: "SELECT NULL, disabled FROM gocred_users WHERE username = ?"})
+	_, err := c.RequestAvatarID(context.Background(), cred.NewUsernamePassword("dave", "dave-pw"), cred.Mind{})
+	if !errors.Is(err, cred.ErrUnknownUser) {
+		t.Fatalf("dave's password without a stored hash: %v, want ErrUnknownUser", err)
+	}
+}
