@@ -47,12 +47,12 @@ func ownReplica(t *testing.T, primary *redisServer) *redisServer {
 func TestReplicationWaitsForTheReplica(t *testing.T) {
 	primary := ownRedis(t, "--repl-diskless-sync-delay", "0") // replicas sync at once
 	replica := ownReplica(t, primary)
-	rdb := newClient(primary.addr())
+	rdb := redis.NewClient(&redis.Options{Addr: primary.addr(), ReadTimeout: 5 * time.Second, MaxRetries: -1}) // longer than the wait
 	defer rdb.Close()
 	onReplica := newClient(replica.addr())
 	defer onReplica.Close()
 	ctx := context.Background()
-	repl := redisstore.Replication{Replicas: 1, Timeout: 300 * time.Millisecond}
+	repl := redisstore.Replication{Replicas: 1, Timeout: 2 * time.Second} // generous: CI runs packages in parallel
 
 	nonces, err := redisstore.NewNonceStore(rdb, redisstore.NonceStoreOptions{Prefix: "r:", Replication: repl})
 	mustNoErr(t, err, "NewNonceStore")
