@@ -142,7 +142,8 @@ func TestHtpasswdLoadErrorsNameFileAndLine(t *testing.T) {
 		{"an empty hash is refused", "bob:\n", 1, "empty password hash"},
 		{"a duplicate user is refused", bcryptLine + "#\n" + bcryptLine, 3, `duplicate user "bcrypt" (first on line 1)`},
 		{"a truncated bcrypt hash is refused", "bob:$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0h\n", 1, "malformed bcrypt"},
-		{"an MD5-crypt ($1$) hash is refused", "bob:$1$saltsalt$qjXMvbEw8oaL.CzflDugX/\n", 1, "unrecognised format"},
+		{"a truncated MD5-crypt ($1$) hash is refused", "bob:$1$saltsalt$qjXMvbEw8oaL.Czfl\n", 1, "malformed md5-crypt"},
+		{"a hash of an unknown kind is refused", "bob:$9$saltsalt$qjXMvbEw8oaL.CzflDtaK/\n", 1, "unrecognised format"},
 		{"a corrupt SHA-512 crypt hash is refused", "bob:$6$rounds=zz$salt$abc\n", 1, "malformed sha512-crypt"},
 		{"a control character in a user name is refused", "b\x1bob:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n", 1, "control character"},
 		// Hashes whose checks would take minutes (and make the dummy hash

@@ -30,6 +30,7 @@ var ErrUnsupportedHash = errors.New("checkers: unsupported or malformed password
 const (
 	schemeBcrypt   = "bcrypt"
 	schemeAPR1     = "apr1"
+	schemeMD5Crypt = "md5-crypt"
 	schemeSHA1     = "{SHA}"
 	schemeSHA256   = "sha256-crypt"
 	schemeSHA512   = "sha512-crypt"
@@ -71,12 +72,19 @@ func parseHash(encoded string) (hashInfo, error) {
 			return hashInfo{}, fmt.Errorf("%w: bcrypt cost %d is above %d (htpasswd -C goes up to 17; each step doubles the time of a check)", ErrUnsupportedHash, cost, MaxBcryptCost)
 		}
 		return hashInfo{scheme: schemeBcrypt, class: "$2$" + strconv.Itoa(cost)}, nil
-	case strings.HasPrefix(encoded, "$apr1$"):
-		e := auth.NewMD5Entry(encoded)
-		if e == nil || len(e.Salt) == 0 || len(e.Salt) > 8 || len(e.Hash) != 22 {
-			return hashInfo{}, fmt.Errorf("%w: malformed apr1 hash", ErrUnsupportedHash)
+	case strings.HasPrefix(encoded, "$apr1$"), strings.HasPrefix(encoded, "$1$"):
+		// Apache's MD5 and crypt(3)'s MD5-crypt (openssl passwd -1),
+		// which Apache takes through crypt(3): one algorithm, two
+		// magic strings.
+		scheme, magic := schemeAPR1, "$apr1$"
+		if strings.HasPrefix(encoded, "$1$") {
+			scheme, magic = schemeMD5Crypt, "$1$"
 		}
-		return hashInfo{scheme: schemeAPR1, class: "$apr1$"}, nil
+		e := auth.NewMD5Entry(encoded)
+		if e == nil || string(e.Magic) != magic || len(e.Salt) == 0 || len(e.Salt) > 8 || len(e.Hash) != 22 {
+			return hashInfo{}, fmt.Errorf("%w: malformed %s hash", ErrUnsupportedHash, scheme)
+		}
+		return hashInfo{scheme: scheme, class: magic}, nil
 	case strings.HasPrefix(encoded, "{SHA}"):
 		sum, err := base64.StdEncoding.DecodeString(encoded[len("{SHA}"):])
 		if err != nil || len(sum) != sha1.Size {
@@ -384,16 +392,17 @@ func isDESCrypt(encoded string) bool {
 const MaxPasswordBytes = 1024
 
 // VerifyPassword reports whether password matches the encoded hash. It
-// understands bcrypt ($2y$, $2a$, $2b$), Apache's MD5 ($apr1$), Apache's
+// understands bcrypt ($2y$, $2a$, $2b$), Apache's MD5 ($apr1$) and
+// crypt(3)'s MD5-crypt ($1$, which Apache takes through crypt(3)), Apache's
 // {SHA}, SHA-crypt ($5$, $6$), argon2, scrypt, yescrypt ($y$) and pbkdf2
 // in the crypt/PHC encodings. A password longer than MaxPasswordBytes is
 // false, unhashed. An unknown or malformed hash is an error matching
 // ErrUnsupportedHash, never a plain false, so a broken store is not mistaken
 // for a wrong password; so is a hash with a parameter beyond
 // MaxBcryptCost, MaxIterations or MaxMemoryBytes or below its least value,
-// and an argon2, scrypt, yescrypt or pbkdf2 hash with a key shorter than
-// 16 bytes or a salt shorter than 8 (a hash cut short). Comparisons are
-// constant-time.
+// and an argon2, scrypt, yescrypt or pbkdf2 hash with a key or salt outside
+// 16 to 64 bytes and 8 to 64 bytes (a hash cut short, or dearer to check
+// than its parameters say). Comparisons are constant-time.
 func VerifyPassword(encoded, password string) (bool, error) {
 	info, err := parseHash(encoded)
 	if err != nil {
@@ -418,7 +427,7 @@ func verifyParsed(info hashInfo, encoded, password string) (bool, error) {
 		default:
 			return false, fmt.Errorf("%w: malformed bcrypt hash", ErrUnsupportedHash)
 		}
-	case schemeAPR1:
+	case schemeAPR1, schemeMD5Crypt:
 		e := auth.NewMD5Entry(encoded)
 		got := auth.MD5Crypt([]byte(password), e.Salt, e.Magic)
 		return subtle.ConstantTimeCompare(got, []byte(encoded)) == 1, nil
@@ -488,9 +497,9 @@ func makeDummy(info hashInfo, encoded string) (string, error) {
 			return "", err
 		}
 		return encoded[:4] + string(h[4:]), nil // keep $2y$ / $2a$ / $2b$
-	case schemeAPR1:
+	case schemeAPR1, schemeMD5Crypt:
 		salt := rand.Text()[:8]
-		return string(auth.MD5Crypt([]byte(pw), []byte(salt), []byte("$apr1$"))), nil
+		return string(auth.MD5Crypt([]byte(pw), []byte(salt), []byte(info.class))), nil
 	case schemeSHA1:
 		sum := sha1.Sum([]byte(pw))
 		return "{SHA}" + base64.StdEncoding.EncodeToString(sum[:]), nil
