@@ -29,7 +29,8 @@ const DefaultReplicaTimeout = time.Second
 //
 // It needs a *redis.Client (one primary with replicas, or
 // redis.NewFailoverClient for Sentinel); a ClusterClient is refused. The
-// Timeout must be shorter than the client's ReadTimeout.
+// Timeout plus a second must not exceed the client's ReadTimeout (go-redis
+// v9's default is 5 s): Redis may answer WAIT up to a server tick late.
 type Replication struct {
 	// Replicas is how many replicas must have each write; 0 (the
 	// default) does not wait.
@@ -40,10 +41,10 @@ type Replication struct {
 
 // check validates r for a store over rdb. Waiting needs the connection
 // that wrote, so rdb must be a *redis.Client (one primary, or Sentinel's
-// failover client); and the wait must end before the client's read
-// timeout, or go-redis would take the slow answer for a broken connection
-// and send the script again (counting an attempt twice, or refusing a
-// fresh nonce-count as used).
+// failover client); and the wait must end well before the client's read
+// timeout (see waitMargin), or go-redis would take the slow answer for a
+// broken connection and send the script again (counting an attempt twice,
+// or refusing a fresh nonce-count as used).
 func (r *Replication) check(fn string, rdb redis.Scripter) error {
 	switch {
 	case r.Replicas < 0:
@@ -62,18 +63,20 @@ func (r *Replication) check(fn string, rdb redis.Scripter) error {
 		// MOVED and ASK itself when slots move.
 		return fmt.Errorf("redisstore: %s: Replication needs a *redis.Client (one primary, or redis.NewFailoverClient for Sentinel), not a %T", fn, rdb)
 	}
+	// Options are go-redis's normalised ones: the default filled in, and
+	// 0 or less for no read timeout at all.
 	read := c.Options().ReadTimeout
-	switch {
-	case read == 0:
-		read = 3 * time.Second // go-redis's default
-	case read < 0:
-		return nil // no read timeout
-	}
-	if r.Timeout >= read {
-		return fmt.Errorf("redisstore: %s: Replication.Timeout %v must be shorter than the client's ReadTimeout %v: a wait outlasting it would make go-redis send the script again", fn, r.Timeout, read)
+	if read > 0 && r.Timeout+waitMargin > read {
+		return fmt.Errorf("redisstore: %s: Replication.Timeout %v plus %v must not exceed the client's ReadTimeout %v: Redis answers WAIT up to a server tick after its timeout, and a reply read after the deadline makes go-redis send the script again", fn, r.Timeout, waitMargin, read)
 	}
 	return nil
 }
+
+// waitMargin is how much longer than a WAIT's timeout its reply may take:
+// Redis answers a timed-out WAIT at its next server tick (1000/hz ms:
+// 100 ms at the default hz of 10, a second at hz 1), after the script
+// itself ran, all within the one read deadline of the pipeline.
+const waitMargin = time.Second
 
 // run runs script with keys and args. With replicas asked for, it sends
 // the script (EVAL) and WAIT in one pipeline, so on one connection (WAIT

@@ -120,12 +120,23 @@ func TestReplicationOverAClusterIsRefused(t *testing.T) {
 // names the replicas.
 func TestReplicationCountsAnAttemptOnceWhenTheReplicaIsMissing(t *testing.T) {
 	primary := ownRedis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: primary.addr(), ReadTimeout: 500 * time.Millisecond}) // retries on
+	rdb := redis.NewClient(&redis.Options{Addr: primary.addr(), ReadTimeout: 1300 * time.Millisecond}) // retries on
 	defer rdb.Close()
-	if _, err := redisstore.NewThrottleStore(rdb, redisstore.ThrottleStoreOptions{Replication: redisstore.Replication{Replicas: 1, Timeout: 500 * time.Millisecond}}); err == nil || !strings.Contains(err.Error(), "ReadTimeout") {
-		t.Fatalf("a Timeout as long as the ReadTimeout: %v, want it refused", err)
+	// Redis answers a timed-out WAIT up to a tick late: with less than a
+	// second to spare, the reply could miss the read deadline (and the
+	// script be sent again).
+	for _, timeout := range []time.Duration{1300 * time.Millisecond, 900 * time.Millisecond, 301 * time.Millisecond} {
+		if _, err := redisstore.NewThrottleStore(rdb, redisstore.ThrottleStoreOptions{Replication: redisstore.Replication{Replicas: 1, Timeout: timeout}}); err == nil || !strings.Contains(err.Error(), "ReadTimeout") {
+			t.Fatalf("a Timeout of %v with a ReadTimeout of 1.3s: %v, want it refused", timeout, err)
+		}
 	}
-	failures, err := redisstore.NewThrottleStore(rdb, redisstore.ThrottleStoreOptions{Prefix: "once:", Replication: redisstore.Replication{Replicas: 1, Timeout: 200 * time.Millisecond}})
+	// No read timeout at all (-1; go-redis reports it as 0): any wait.
+	forever := redis.NewClient(&redis.Options{Addr: primary.addr(), ReadTimeout: -1})
+	defer forever.Close()
+	if _, err := redisstore.NewThrottleStore(forever, redisstore.ThrottleStoreOptions{Replication: redisstore.Replication{Replicas: 1, Timeout: 10 * time.Second}}); err != nil {
+		t.Fatalf("a client without a read timeout: %v", err)
+	}
+	failures, err := redisstore.NewThrottleStore(rdb, redisstore.ThrottleStoreOptions{Prefix: "once:", Replication: redisstore.Replication{Replicas: 1, Timeout: 300 * time.Millisecond}})
 	mustNoErr(t, err, "NewThrottleStore")
 	keys := []checkers.ThrottleKey{{Key: "user:alice", Rule: checkers.ThrottleRule{MaxFailures: 5, Window: time.Minute, Lockout: time.Minute}}}
 	if _, err := failures.Attempt(context.Background(), keys, time.Now()); err == nil || !strings.Contains(err.Error(), "replicas") {
