@@ -29,7 +29,7 @@ const DefaultReplicaTimeout = time.Second
 //
 // It needs a *redis.Client (one primary with replicas, or
 // redis.NewFailoverClient for Sentinel); a ClusterClient is refused. The
-// Timeout plus a second must not exceed the client's ReadTimeout (go-redis
+// Timeout plus 1.5 s must not exceed the client's ReadTimeout (go-redis
 // v9's default is 5 s): Redis may answer WAIT up to a server tick late.
 type Replication struct {
 	// Replicas is how many replicas must have each write; 0 (the
@@ -76,7 +76,7 @@ func (r *Replication) check(fn string, rdb redis.Scripter) error {
 // Redis answers a timed-out WAIT at its next server tick (1000/hz ms:
 // 100 ms at the default hz of 10, a second at hz 1), after the script
 // itself ran, all within the one read deadline of the pipeline.
-const waitMargin = time.Second
+const waitMargin = 1500 * time.Millisecond
 
 // run runs script with keys and args. With replicas asked for, it sends
 // the script (EVAL) and WAIT in one pipeline, so on one connection (WAIT

@@ -47,7 +47,7 @@ func ownReplica(t *testing.T, primary *redisServer) *redisServer {
 func TestReplicationWaitsForTheReplica(t *testing.T) {
 	primary := ownRedis(t, "--repl-diskless-sync-delay", "0") // replicas sync at once
 	replica := ownReplica(t, primary)
-	rdb := redis.NewClient(&redis.Options{Addr: primary.addr(), ReadTimeout: 5 * time.Second, MaxRetries: -1}) // longer than the wait
+	rdb := redis.NewClient(&redis.Options{Addr: primary.addr(), ReadTimeout: 4 * time.Second, MaxRetries: -1}) // longer than the wait
 	defer rdb.Close()
 	onReplica := newClient(replica.addr())
 	defer onReplica.Close()
@@ -120,14 +120,14 @@ func TestReplicationOverAClusterIsRefused(t *testing.T) {
 // names the replicas.
 func TestReplicationCountsAnAttemptOnceWhenTheReplicaIsMissing(t *testing.T) {
 	primary := ownRedis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: primary.addr(), ReadTimeout: 1300 * time.Millisecond}) // retries on
+	rdb := redis.NewClient(&redis.Options{Addr: primary.addr(), ReadTimeout: 2 * time.Second}) // retries on
 	defer rdb.Close()
-	// Redis answers a timed-out WAIT up to a tick late: with less than a
-	// second to spare, the reply could miss the read deadline (and the
+	// Redis answers a timed-out WAIT up to a tick late: with less than
+	// 1.5 s to spare, the reply could miss the read deadline (and the
 	// script be sent again).
-	for _, timeout := range []time.Duration{1300 * time.Millisecond, 900 * time.Millisecond, 301 * time.Millisecond} {
+	for _, timeout := range []time.Duration{2 * time.Second, 900 * time.Millisecond, 501 * time.Millisecond} {
 		if _, err := redisstore.NewThrottleStore(rdb, redisstore.ThrottleStoreOptions{Replication: redisstore.Replication{Replicas: 1, Timeout: timeout}}); err == nil || !strings.Contains(err.Error(), "ReadTimeout") {
-			t.Fatalf("a Timeout of %v with a ReadTimeout of 1.3s: %v, want it refused", timeout, err)
+			t.Fatalf("a Timeout of %v with a ReadTimeout of 2s: %v, want it refused", timeout, err)
 		}
 	}
 	// No read timeout at all (-1; go-redis reports it as 0): any wait.
