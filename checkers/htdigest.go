@@ -226,9 +226,10 @@ func (h *Htdigest) ResolveUserHash(ctx context.Context, realm, algorithm, userha
 	return user, ok
 }
 
-// Reload reads the file now, changed or not. On error the last good
-// contents stay in use, and the error (naming file and line) is returned
-// and logged.
+// Reload reads the file now, changed or not (again, a few times, while it
+// changes as it is read). On error the last good contents stay in use, and
+// the error (naming the file, and the line where there is one) is
+// returned, and logged.
 func (h *Htdigest) Reload() error { return h.file.reload() }
 
 // Len returns the number of users loaded for the realm.

@@ -117,12 +117,32 @@ func (w *watchedFile[T]) checkLocked() {
 	w.loadLocked(false, true)
 }
 
-// reload reads and parses the file now, changed or not.
+// reload reads and parses the file now, changed or not. A file that
+// changes while it is read is read again, a few times; if it never holds
+// still, the error names it.
 func (w *watchedFile[T]) reload() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.loadLocked(false, false)
+	for try := 0; ; try++ {
+		err := w.loadLocked(false, false)
+		switch {
+		case !errors.Is(err, errChanging):
+			return err
+		case try == reloadTries-1:
+			err = fmt.Errorf("checkers: %s %s: the file changed while being read, %d times; keeping the last good contents", w.kind, w.path, reloadTries)
+			w.failedLocked(err)
+			return err
+		}
+		time.Sleep(reloadPause)
+	}
 }
+
+// How often, and how far apart, an explicit Reload reads a file that
+// changes while it is read.
+const (
+	reloadTries = 3
+	reloadPause = 50 * time.Millisecond
+)
 
 // loadLocked reads and parses the file; on success it replaces the
 // contents, otherwise it logs (after construction) and keeps them. With
