@@ -2,9 +2,12 @@
 // Apache htpasswd and htdigest files, anonymous) and decorators that wrap any
 // checker (verification cache, concurrency limit, throttle, chain).
 //
-// Every store refuses a wrong password and an unknown user with the same
-// cred.ErrUnauthorizedLogin after the same work (an unknown user's password
-// is verified against a dummy hash of the store's kind and cost), refuses an
+// Every store refuses a wrong password and an unknown user with an error
+// matching cred.ErrUnauthorizedLogin (errors.Is: an unknown user gets
+// cred.ErrUnknownUser, which matches it and reads the same, so a Chain can
+// tell a guess at its members' users from a user held elsewhere) after the
+// same work (an unknown user's password is verified against a dummy hash
+// of the store's kind and cost), refuses an
 // empty user name before any hashing, and keeps secrets out of errors and
 // logs. A store that cannot do its job (a hash it cannot verify, a
 // provider that panics) returns an internal error, never a refusal.

@@ -81,7 +81,8 @@ func parseHash(encoded string) (hashInfo, error) {
 			scheme, magic = schemeMD5Crypt, "$1$"
 		}
 		e := auth.NewMD5Entry(encoded)
-		if e == nil || string(e.Magic) != magic || len(e.Salt) == 0 || len(e.Salt) > 8 || len(e.Hash) != 22 {
+		// An empty salt is crypt(3)'s and openssl's too (-salt '').
+		if e == nil || string(e.Magic) != magic || len(e.Salt) > 8 || len(e.Hash) != 22 {
 			return hashInfo{}, fmt.Errorf("%w: malformed %s hash", ErrUnsupportedHash, scheme)
 		}
 		return hashInfo{scheme: scheme, class: magic}, nil

@@ -90,7 +90,7 @@ func TestVerifyPasswordRefusesUnsupportedHashesWithAnError(t *testing.T) {
 		{"a truncated bcrypt hash", "$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0hs"},
 		{"a bcrypt hash with a bad cost", "$2y$99$I.4isgySHbsrMZWOPB4U1urVoph0hsEkRp2lDqXdierSwDuwV0.N2"},
 		{"an apr1 hash with a short digest", "$apr1$Q7ytpvH9$ViGmeyE2"},
-		{"an apr1 hash with no salt", "$apr1$$ViGmeyE2EAX/lgTrSxgHD1"},
+		{"an apr1 hash with a salt over 8 characters", "$apr1$saltsaltsalt$ViGmeyE2EAX/lgTrSxgHD1"},
 		{"a {SHA} hash of the wrong length", "{SHA}AAAA"},
 		{"a {SHA} hash that is not base64", "{SHA}!!!!!!!!!!!!!!!!!!!!!!!!!!!"},
 		{"a SHA-crypt hash with bad rounds", "$5$rounds=x$salt$XB22R4egsoifXVJfckBA/5uKDV7rstmcDPog2B.2xQ7"},

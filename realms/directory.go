@@ -85,7 +85,8 @@ type DirectoryOptions struct {
 // in a shared root would be followed from AnonymousDir too), nor move one
 // or a directory holding one (a relative link moved shallower would point
 // above the root: a permission error; over a file system that cannot
-// Lstat, other than afero's MemMapFs, nothing is moved), readlink shows
+// Lstat, other than afero's MemMapFs and unless DirectoryOptions.NoSymlinks
+// is set, nothing is moved), readlink shows
 // only targets inside the jail, Chown is refused, modes keep only the
 // owner's bits and read and execute for others (no setuid, and nothing
 // writable by other accounts of the host, who could plant links in it),

@@ -5,7 +5,8 @@
 // is refused; ThrottleStore keeps checkers.Throttle's failure counters, so
 // failures counted on one server lock the user out on all.
 //
-// Each check is one round trip (a Lua script run with EVALSHA), every key
+// Each check is one round trip (a Lua script run with EVALSHA; with
+// Replication, EVAL and WAIT in one pipeline), every key
 // expires when it no longer matters, and both stores fail closed: with Redis
 // unreachable, Digest and throttled logins are refused with a server error,
 // and they resume by themselves when Redis is back.
@@ -23,13 +24,15 @@
 // moments before, acknowledged by the old primary but not yet copied, are
 // gone while the data-loss marker survives. A Digest request captured in
 // that window could then be replayed once, and failures counted in it
-// would be forgotten. Options.Replication closes it for one primary with
-// replicas (and Sentinel's failover client; not for a Redis Cluster):
-// each write waits until that many replicas have it (Redis's WAIT), and
-// the store fails closed when they do not answer. Without it, where that
-// matters more than
-// staying up, do not fail over: a Redis that restarts empty is detected
-// (see NonceStore) and fails safe.
+// would be forgotten. Replication (NonceStoreOptions.Replication,
+// ThrottleStoreOptions.Replication) narrows it for one primary with
+// replicas (and Sentinel's failover client; not for a Redis Cluster): each
+// write waits until that many replicas have it (Redis's WAIT), and the
+// store fails closed when they do not answer. Asking for as many replicas
+// as a failover may promote, no acknowledged count is lost in practice;
+// WAIT is not consensus, though. Where that matters more than staying up,
+// do not fail over: a Redis that restarts empty is detected (see
+// NonceStore) and fails safe.
 //
 // Shortest use, shared by every server:
 //

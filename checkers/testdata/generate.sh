@@ -52,6 +52,8 @@ grep -q "^alice:gocred:$want\$" users.htdigest || { echo "htdigest HA1 cross-che
 	printf 'apr1\tp\303\244ssw\303\266rd\t%s\n' "$(openssl passwd -apr1 -salt 1234 "$(printf 'p\303\244ssw\303\266rd')")"
 	printf 'md5-crypt\tpassword\t%s\n' "$(openssl passwd -1 -salt saltsalt password)"
 	printf 'md5-crypt\tcorrect horse\t%s\n' "$(openssl passwd -1 -salt x7Qp 'correct horse')"
+	printf 'md5-crypt-empty-salt\tpassword\t%s\n' "$(openssl passwd -1 -salt '' password)"
+	printf 'apr1-empty-salt\tpassword\t%s\n' "$(openssl passwd -apr1 -salt '' password)"
 	printf 'sha256-crypt\tpassword\t%s\n' "$(openssl passwd -5 -salt saltsalt password)"
 	printf 'sha512-crypt\tpassword\t%s\n' "$(openssl passwd -6 -salt saltsalt password)"
 	printf 'sha1\tpassword\t%s\n' "$(htpasswd -nbs u password | cut -d: -f2)"

@@ -14,7 +14,8 @@
 //     (cred.UsernamePassword); HTTP Digest gives a proof of the password
 //     (cred.UsernameHashedPassword, cred.UsernameDigestHash).
 //   - Checkers: an Apache htpasswd file (-htpasswd; bcrypt, apr1, SHA-1,
-//     SHA-256/512-crypt: any format Apache's htpasswd writes) checks passwords;
+//     SHA-256/512-crypt: any format Apache's htpasswd writes but -d's DES
+//     and -p's plaintext, which are refused at start) checks passwords;
 //     an htdigest file (-htdigest) holds HA1 hashes for -realm and checks both
 //     Digest proofs and passwords. Both may be given (a user in both logs
 //     in with either file's password, htpasswd's tried first). They are
