@@ -33,11 +33,7 @@ func storeWithAlice(t *testing.T) (dsn string, fast []string) {
 
 func login(t *testing.T, dsn, user, password string) error {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite:"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openStore(t, dsn)
 	c, err := sqlchecker.New(db, sqlchecker.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -203,11 +199,7 @@ func TestCreduserReadsPasswordsCarefully(t *testing.T) {
 // password. Rows differing only in the algorithm's case are one.
 func TestCreduserPasswdWithOddStoredHA1s(t *testing.T) {
 	dsn, fast := storeWithAlice(t)
-	db, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite:"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openStore(t, dsn)
 	if _, err := db.Exec(`INSERT INTO gocred_digest_ha1 (username, realm, algorithm, ha1) VALUES ('alice', 'files', 'md5', '00000000000000000000000000000000')`); err != nil {
 		t.Fatal(err)
 	}
@@ -296,11 +288,7 @@ func TestCreduserInitMakesAPrivateStore(t *testing.T) {
 // written into the table could forge lines, or send the terminal escapes.
 func TestCreduserListQuotesOddAlgorithms(t *testing.T) {
 	dsn, _ := storeWithAlice(t)
-	db, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite:"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openStore(t, dsn)
 	if _, err := db.Exec(`INSERT INTO gocred_digest_ha1 (username, realm, algorithm, ha1) VALUES ('alice', 'files', ?, '00')`, "MD5\nroot (disabled)\x1b[2J"); err != nil {
 		t.Fatal(err)
 	}
@@ -562,4 +550,16 @@ print("stopped=%s echo_stopped=%s prompt_again=%s echoed=%s" % (stopped, echo_st
 			}
 		})
 	}
+}
+
+// openStore opens the SQLite store dsn ("sqlite:PATH") names, closed when
+// the test ends.
+func openStore(t *testing.T, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
