@@ -95,7 +95,7 @@ func loadHtpasswd(path string, data []byte) (*htpasswdTable, error) {
 // defaultDummy is the dummy of a file with no users: an apr1 hash, the
 // format htpasswd writes by default.
 func defaultDummy() htpasswdEntry {
-	d := dummyHashLike(hashInfo{scheme: schemeAPR1, class: "$apr1$"}, "")
+	d := dummyHashLike(hashInfo{scheme: schemeAPR1, class: "$apr1$8"}, "")
 	info, _ := parseHash(d)
 	return htpasswdEntry{hash: d, info: info}
 }

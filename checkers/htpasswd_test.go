@@ -221,9 +221,12 @@ func TestHtpasswdHasADummyOfEachCostClass(t *testing.T) {
 		{"an all-bcrypt file has one bcrypt dummy of the same cost",
 			"a:$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0hsEkRp2lDqXdierSwDuwV0.N2\nc:$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0hsEkRp2lDqXdierSwDuwV0.N2\n", []string{"$2$5"}},
 		{"a mixed file has one of each, in file order",
-			"b:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\na:$apr1$Q7ytpvH9$ViGmeyE2EAX/lgTrSxgHD1\nc:$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0hsEkRp2lDqXdierSwDuwV0.N2\nd:$apr1$saltsalt$yAAkm4libquA.ZWLHbSBq/\n", []string{"{SHA}", "$apr1$", "$2$5"}},
+			"b:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\na:$apr1$Q7ytpvH9$ViGmeyE2EAX/lgTrSxgHD1\nc:$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0hsEkRp2lDqXdierSwDuwV0.N2\nd:$apr1$saltsalt$yAAkm4libquA.ZWLHbSBq/\n", []string{"{SHA}", "$apr1$8", "$2$5"}},
+		// Each of MD5-crypt's thousand rounds hashes the salt: a shorter
+		// one is a cheaper check, and a class of its own.
+		{"salts of other lengths are other classes", "a:$apr1$Q7ytpvH9$ViGmeyE2EAX/lgTrSxgHD1\ne:$1$$I2o9Z7NcvQAKp7wyCTlia0\nf:$apr1$$qjtLUZpoiD4RwXIYf4qVb0\n", []string{"$apr1$8", "$1$0", "$apr1$0"}},
 		{"SHA-crypt rounds are kept", "a:$6$rounds=1000$kjX4VcfiTzPD99K5$ZK.OYRoAWsaQPt6YN7bPtKPgO4Phpkb9FdIogAeoBAVja.8VyYzxb.16t4AM5qWxakR6cUEvvX5mY.FkCZJra0\n", []string{"$6$rounds=1000$s16k86"}},
-		{"an empty file falls back to apr1, htpasswd's default", "", []string{"$apr1$"}},
+		{"an empty file falls back to apr1, htpasswd's default", "", []string{"$apr1$8"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,6 +26,9 @@ import (
 // format, or a known one that is malformed. Its text never contains the hash.
 var ErrUnsupportedHash = errors.New("checkers: unsupported or malformed password hash")
 
+// crypt64Alphabet is crypt(3)'s base 64: salts and keys are written in it.
+const crypt64Alphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
 // Hash schemes, as hashInfo.scheme names them in error texts and logs.
 const (
 	schemeBcrypt   = "bcrypt"
@@ -85,7 +88,16 @@ func parseHash(encoded string) (hashInfo, error) {
 		if e == nil || string(e.Magic) != magic || len(e.Salt) > 8 || len(e.Hash) != 22 {
 			return hashInfo{}, fmt.Errorf("%w: malformed %s hash", ErrUnsupportedHash, scheme)
 		}
-		return hashInfo{scheme: scheme, class: magic}, nil
+		// crypt(3) takes an MD5-crypt salt of its own alphabet only
+		// (libxcrypt answers any other with "*0", refusing every
+		// password); APR takes any salt for apr1.
+		if scheme == schemeMD5Crypt && strings.Trim(string(e.Salt), crypt64Alphabet) != "" {
+			return hashInfo{}, fmt.Errorf("%w: md5-crypt salt outside crypt(3)'s alphabet (./0-9A-Za-z)", ErrUnsupportedHash)
+		}
+		// The salt's length is part of the class: each of the thousand
+		// rounds hashes it with the password, and a shorter one can take
+		// fewer MD5 blocks, so the dummy must have a salt as long.
+		return hashInfo{scheme: scheme, class: magic + strconv.Itoa(len(e.Salt))}, nil
 	case strings.HasPrefix(encoded, "{SHA}"):
 		sum, err := base64.StdEncoding.DecodeString(encoded[len("{SHA}"):])
 		if err != nil || len(sum) != sha1.Size {
@@ -499,8 +511,16 @@ func makeDummy(info hashInfo, encoded string) (string, error) {
 		}
 		return encoded[:4] + string(h[4:]), nil // keep $2y$ / $2a$ / $2b$
 	case schemeAPR1, schemeMD5Crypt:
-		salt := rand.Text()[:8]
-		return string(auth.MD5Crypt([]byte(pw), []byte(salt), []byte(info.class))), nil
+		magic := "$apr1$"
+		if info.scheme == schemeMD5Crypt {
+			magic = "$1$"
+		}
+		n := 8 // the length htpasswd and openssl write
+		if e := auth.NewMD5Entry(encoded); e != nil {
+			n = len(e.Salt)
+		}
+		salt := rand.Text()[:n] // letters and digits: crypt(3)'s alphabet
+		return string(auth.MD5Crypt([]byte(pw), []byte(salt), []byte(magic))), nil
 	case schemeSHA1:
 		sum := sha1.Sum([]byte(pw))
 		return "{SHA}" + base64.StdEncoding.EncodeToString(sum[:]), nil

@@ -87,6 +87,8 @@ func TestVerifyPasswordRefusesUnsupportedHashesWithAnError(t *testing.T) {
 		{"a DES crypt hash", "KC8EYH/dWeYW."},
 		{"a truncated MD5-crypt hash ($1$)", "$1$saltsalt$qjXMvbEw8oaL.CzflDt"},
 		{"an MD5-crypt hash with an apr1 magic inside", "$1$apr1$saltsalt$qjXMvbEw8oaL.CzflDtaK/"},
+		// crypt(3) refuses every password for such a salt, so Apache does.
+		{"an MD5-crypt hash with a salt outside crypt(3)'s alphabet", "$1$sa!t$qjXMvbEw8oaL.CzflDtaK/"},
 		{"a truncated bcrypt hash", "$2y$05$I.4isgySHbsrMZWOPB4U1urVoph0hs"},
 		{"a bcrypt hash with a bad cost", "$2y$99$I.4isgySHbsrMZWOPB4U1urVoph0hsEkRp2lDqXdierSwDuwV0.N2"},
 		{"an apr1 hash with a short digest", "$apr1$Q7ytpvH9$ViGmeyE2"},

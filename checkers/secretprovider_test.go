@@ -35,7 +35,7 @@ func TestFromBasicSecretProvider(t *testing.T) {
 		for _, d := range *c.verifier.dummies.Load() {
 			classes = append(classes, d.info.class)
 		}
-		if len(classes) != 3 || classes[0] != "$apr1$" || classes[1] != "$2$5" || !strings.HasPrefix(classes[2], "$6$rounds=") {
+		if len(classes) != 3 || classes[0] != "$apr1$8" || classes[1] != "$2$5" || !strings.HasPrefix(classes[2], "$6$rounds=") {
 			t.Fatalf("dummy classes %q, want apr1 (the default), bcrypt-5, then SHA-512 crypt", classes)
 		}
 	})
