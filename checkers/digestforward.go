@@ -3,33 +3,17 @@ package checkers
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/gocred/gocred/cred"
 )
 
-// allDigestAlgorithms are the base algorithms a store of plaintext passwords
-// can verify.
-var allDigestAlgorithms = []string{cred.AlgorithmMD5, cred.AlgorithmSHA256, cred.AlgorithmSHA512_256}
-
 // digestAlgorithmsOf reports the Digest base algorithms checker c can verify
-// in realm: all if it handles cred.UsernameHashedPassword (it holds
-// plaintexts), what its DigestAlgorithms says if it has that method, none if
-// it handles no Digest interface. Decorators use it so that a protocol
-// looking at a wrapped htdigest store still learns it holds MD5 HA1s only.
+// in realm (cred.DigestAlgorithmsOf, without its error). Decorators use it
+// so that a protocol looking at a wrapped htdigest store still learns it
+// holds MD5 HA1s only.
 func digestAlgorithmsOf(c cred.Checker, realm string) []string {
-	ifaces := c.CredentialInterfaces()
-	if slices.Contains(ifaces, cred.UsernameHashedPasswordType) {
-		return slices.Clone(allDigestAlgorithms)
-	}
-	if !slices.Contains(ifaces, cred.UsernameDigestHashType) {
-		return nil
-	}
-	if da, ok := c.(cred.DigestAlgorithmer); ok {
-		return da.DigestAlgorithms(realm)
-	}
-	return slices.Clone(allDigestAlgorithms)
+	algs, _ := cred.DigestAlgorithmsOf(c, realm)
+	return algs
 }
 
 // resolveUserHashOf asks c to resolve a Digest userhash if it can.
@@ -62,62 +46,31 @@ func (c *Chain) DigestAlgorithms(realm string) []string {
 
 // ReportDigestAlgorithms is DigestAlgorithms with an error when a member
 // cannot say (see cred.DigestAlgorithmReporter) or the members holding
-// Digest users in realm agree on no algorithm.
+// Digest users in realm agree on no algorithm (cred.AgreedDigestAlgorithms).
 func (c *Chain) ReportDigestAlgorithms(realm string) ([]string, error) {
-	var algs, said []string
-	seen := false
-	for _, m := range c.members {
-		mine, err := reportDigestAlgorithmsOf(m, realm)
-		if err != nil {
-			return nil, err
-		}
-		switch {
-		case len(mine) == 0:
-			continue
-		case !seen:
-			algs, seen = slices.Clone(mine), true
-		default:
-			algs = slices.DeleteFunc(algs, func(a string) bool { return !slices.Contains(mine, a) })
-		}
-		said = append(said, fmt.Sprintf("%s verifies %v", cred.DescribeChecker(m), mine))
-	}
-	if seen && len(algs) == 0 {
-		return nil, fmt.Errorf("checkers: the members of %s agree on no Digest algorithm in realm %q (%s)", c, realm, strings.Join(said, "; "))
+	algs, err := cred.AgreedDigestAlgorithms(realm, c.members...)
+	if err != nil {
+		return nil, fmt.Errorf("checkers: %s: %w", c, err)
 	}
 	return algs, nil
-}
-
-// reportDigestAlgorithmsOf is digestAlgorithmsOf with the error of a
-// checker that can report one.
-func reportDigestAlgorithmsOf(c cred.Checker, realm string) ([]string, error) {
-	if r, ok := c.(cred.DigestAlgorithmReporter); ok && handlesDigest(c) {
-		return r.ReportDigestAlgorithms(realm)
-	}
-	return digestAlgorithmsOf(c, realm), nil
-}
-
-// handlesDigest reports whether c takes Digest credentials at all.
-func handlesDigest(c cred.Checker) bool {
-	ifaces := c.CredentialInterfaces()
-	return slices.Contains(ifaces, cred.UsernameHashedPasswordType) || slices.Contains(ifaces, cred.UsernameDigestHashType)
 }
 
 // ReportDigestAlgorithms reports what the inner checker can verify, or why
 // it cannot say.
 func (c *Cache) ReportDigestAlgorithms(realm string) ([]string, error) {
-	return reportDigestAlgorithmsOf(c.inner, realm)
+	return cred.DigestAlgorithmsOf(c.inner, realm)
 }
 
 // ReportDigestAlgorithms reports what the inner checker can verify, or why
 // it cannot say.
 func (l *Limit) ReportDigestAlgorithms(realm string) ([]string, error) {
-	return reportDigestAlgorithmsOf(l.inner, realm)
+	return cred.DigestAlgorithmsOf(l.inner, realm)
 }
 
 // ReportDigestAlgorithms reports what the inner checker can verify, or why
 // it cannot say.
 func (t *Throttle) ReportDigestAlgorithms(realm string) ([]string, error) {
-	return reportDigestAlgorithmsOf(t.inner, realm)
+	return cred.DigestAlgorithmsOf(t.inner, realm)
 }
 
 // ResolveUserHash asks the inner checker.

@@ -57,6 +57,10 @@ func TestDecoratorsReportWhatTheirStoresCanVerifyForDigest(t *testing.T) {
 		// htdigest store's (clients answer the first challenge).
 		{"a chain of a plaintext and an htdigest store offers MD5 only", checkers.NewChain(plain, htdigest), "gocred", []string{cred.AlgorithmMD5}},
 		{"a chain's member without users in the realm has no say", checkers.NewChain(plain, htdigest), "elsewhere", all},
+		// The plaintext member puts UsernameHashedPassword among the
+		// chain's interfaces; a decorator over it asks the chain, not
+		// the interfaces (it answered every algorithm).
+		{"a throttled chain of a plaintext and an htdigest store offers MD5 only", throttle(checkers.NewChain(plain, htdigest)), "gocred", []string{cred.AlgorithmMD5}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

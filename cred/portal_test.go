@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -449,6 +450,43 @@ func TestPortalTakesCheckersThatCannotBeCompared(t *testing.T) {
 	for user, pw := range map[string]string{"a": "1", "b": "2"} {
 		if _, err := p.Login(context.Background(), cred.NewUsernamePassword(user, pw), cred.Mind{}, handlerType); err != nil {
 			t.Errorf("login of %s: %v", user, err)
+		}
+	}
+}
+
+// digestOnly is a Digest checker verifying the algorithms it names.
+type digestOnly []string
+
+func (digestOnly) CredentialInterfaces() []reflect.Type {
+	return []reflect.Type{cred.UsernameDigestHashType}
+}
+func (digestOnly) RequestAvatarID(context.Context, cred.Credentials, cred.Mind) (cred.AvatarID, error) {
+	return cred.AvatarID{}, cred.ErrUnknownUser
+}
+func (d digestOnly) DigestAlgorithms(string) []string { return d }
+
+func TestAgreedDigestAlgorithms(t *testing.T) {
+	md5, sha := digestOnly{cred.AlgorithmMD5}, digestOnly{cred.AlgorithmSHA256}
+	both := digestOnly{cred.AlgorithmSHA256, cred.AlgorithmMD5}
+	passwords := mapChecker{} // no Digest at all
+	for _, tc := range []struct {
+		name     string
+		checkers []cred.Checker
+		want     []string
+		err      bool
+	}{
+		{"one checker", []cred.Checker{both}, []string{cred.AlgorithmSHA256, cred.AlgorithmMD5}, false},
+		{"what all verify", []cred.Checker{both, md5}, []string{cred.AlgorithmMD5}, false},
+		{"no say without Digest or users", []cred.Checker{passwords, digestOnly{}, md5}, []string{cred.AlgorithmMD5}, false},
+		{"none has a say", []cred.Checker{passwords}, nil, false},
+		{"no agreement", []cred.Checker{md5, sha}, nil, true},
+	} {
+		got, err := cred.AgreedDigestAlgorithms("r", tc.checkers...)
+		if !slices.Equal(got, tc.want) || (err != nil) != tc.err {
+			t.Errorf("%s: %v, %v; want %v, error %v", tc.name, got, err, tc.want, tc.err)
+		}
+		if err != nil && (!strings.Contains(err.Error(), "[MD5]") || !strings.Contains(err.Error(), "[SHA-256]")) {
+			t.Errorf("%s: the error %q does not name what each verifies", tc.name, err)
 		}
 	}
 }

@@ -140,9 +140,6 @@ func (k SecretKey) LogValue() slog.Value { return slog.StringValue(k.String()) }
 // MarshalJSON encodes String, not the key.
 func (k SecretKey) MarshalJSON() ([]byte, error) { return json.Marshal(k.String()) }
 
-// allBaseAlgorithms are what a store of plaintext passwords can verify.
-var allBaseAlgorithms = []string{cred.AlgorithmMD5, cred.AlgorithmSHA256, cred.AlgorithmSHA512_256}
-
 // NewDigest returns the Digest scheme for the checkers registered in portal,
 // offering only algorithms every one of them can verify (clients answer the
 // first challenge they support, so an algorithm one store lacks would lock
@@ -226,45 +223,18 @@ func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
 	// verify: clients answer the first challenge they support, so an
 	// algorithm one store lacks (SHA-256, next to an htdigest file of MD5
 	// HA1s) would lock that store's users out, right password and all.
-	var can map[string]bool // nil until a checker names what it verifies
-	var said []string       // what each checker verifies, for the error
+	agreed, err := cred.AgreedDigestAlgorithms(opts.Realm, checkers...)
+	if err != nil {
+		return nil, fmt.Errorf("httpauth: NewDigest: %w", err)
+	}
+	can := map[string]bool{}
+	for _, a := range agreed {
+		can[a] = true
+	}
 	for _, c := range checkers {
-		var algs []string
-		ifaces := c.CredentialInterfaces()
-		da, says := c.(cred.DigestAlgorithmer)
-		dr, reports := c.(cred.DigestAlgorithmReporter)
-		switch {
-		case reports: // a store that can fail to say, a Chain of conflicting members
-			var err error
-			if algs, err = dr.ReportDigestAlgorithms(opts.Realm); err != nil {
-				return nil, fmt.Errorf("httpauth: NewDigest: %w", err)
-			}
-		case says: // a Chain or decorator answers for its members
-			algs = da.DigestAlgorithms(opts.Realm) // none: no users in this realm
-		case slices.Contains(ifaces, cred.UsernameHashedPasswordType), slices.Contains(ifaces, cred.UsernameDigestHashType):
-			algs = allBaseAlgorithms
-		}
-		if len(algs) > 0 {
-			said = append(said, fmt.Sprintf("%s verifies %v", cred.DescribeChecker(c), algs))
-			if can == nil {
-				can = map[string]bool{}
-				for _, a := range algs {
-					can[a] = true
-				}
-			} else {
-				for a := range can {
-					if !slices.Contains(algs, a) {
-						delete(can, a)
-					}
-				}
-			}
-		}
 		if r, ok := c.(cred.UserHashResolver); ok && cred.ResolvesUserHashes(c) {
 			d.resolvers = append(d.resolvers, r)
 		}
-	}
-	if can != nil && len(can) == 0 {
-		return nil, fmt.Errorf("httpauth: NewDigest: the checkers agree on no Digest algorithm in realm %q (%s): whichever were offered, some users could never log in", opts.Realm, strings.Join(said, "; "))
 	}
 	for _, name := range opts.Algorithms {
 		a := lookupAlgorithm(name)
@@ -276,7 +246,7 @@ func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
 		}
 	}
 	if len(d.offered) == 0 {
-		return nil, fmt.Errorf("httpauth: NewDigest: not every registered checker can verify one of %v in realm %q (a checker of cred.UsernameHashedPassword verifies all; one of cred.UsernameDigestHash only what its DigestAlgorithms reports; %s)", opts.Algorithms, opts.Realm, strings.Join(said, "; "))
+		return nil, fmt.Errorf("httpauth: NewDigest: not every registered checker can verify one of %v in realm %q (a checker of cred.UsernameHashedPassword verifies all; one of cred.UsernameDigestHash only what its DigestAlgorithms reports; they agree on %v)", opts.Algorithms, opts.Realm, agreed)
 	}
 	slices.SortStableFunc(d.offered, func(a, b *digestAlgorithm) int { return b.strength() - a.strength() })
 	if d.userhash && len(d.resolvers) == 0 {

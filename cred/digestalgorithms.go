@@ -1,0 +1,61 @@
+package cred
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// allDigestAlgorithms are the Digest base algorithms a store of plaintext
+// passwords can verify.
+var allDigestAlgorithms = []string{AlgorithmMD5, AlgorithmSHA256, AlgorithmSHA512_256}
+
+// DigestAlgorithmsOf reports the Digest base algorithms checker c can
+// verify in realm: what it reports (DigestAlgorithmReporter, with its
+// error; else DigestAlgorithmer), else all of them if it takes
+// UsernameHashedPassword or UsernameDigestHash, else none. Decorators and
+// chains answer for what they wrap.
+func DigestAlgorithmsOf(c Checker, realm string) ([]string, error) {
+	if r, ok := c.(DigestAlgorithmReporter); ok {
+		return r.ReportDigestAlgorithms(realm)
+	}
+	if a, ok := c.(DigestAlgorithmer); ok {
+		return a.DigestAlgorithms(realm), nil
+	}
+	ifaces := c.CredentialInterfaces()
+	if slices.Contains(ifaces, UsernameHashedPasswordType) || slices.Contains(ifaces, UsernameDigestHashType) {
+		return slices.Clone(allDigestAlgorithms), nil
+	}
+	return nil, nil
+}
+
+// AgreedDigestAlgorithms returns the Digest base algorithms that every one
+// of checkers verifying some algorithm in realm verifies (see
+// DigestAlgorithmsOf), in the order the first of them gives. Checkers
+// verifying none there (no users in the realm) have no say; with none
+// having a say, it returns nil. A client answers the first challenge it
+// supports, so an algorithm one store lacks would lock that store's users
+// out: it is an error if the checkers agree on none, naming what each
+// verifies, or if one cannot say.
+func AgreedDigestAlgorithms(realm string, checkers ...Checker) ([]string, error) {
+	var algs, said []string
+	seen := false
+	for _, c := range checkers {
+		mine, err := DigestAlgorithmsOf(c, realm)
+		switch {
+		case err != nil:
+			return nil, err
+		case len(mine) == 0:
+			continue
+		case !seen:
+			algs, seen = slices.Clone(mine), true
+		default:
+			algs = slices.DeleteFunc(algs, func(a string) bool { return !slices.Contains(mine, a) })
+		}
+		said = append(said, fmt.Sprintf("%s verifies %v", DescribeChecker(c), mine))
+	}
+	if seen && len(algs) == 0 {
+		return nil, fmt.Errorf("cred: the checkers agree on no Digest algorithm in realm %q (%s): whichever were offered, some users could never log in", realm, strings.Join(said, "; "))
+	}
+	return algs, nil
+}
