@@ -359,6 +359,16 @@ func TestCreduserInterruptAtThePromptRestoresEcho(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	// py runs a Python program with args and returns what it printed,
+	// trimmed; a program that fails fails the test.
+	py := func(t *testing.T, program string, args ...string) string {
+		t.Helper()
+		out, err := exec.Command(python, append([]string{"-c", program}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
 	const script = `
 import os, pty, sys, termios, time
 keys = sys.argv[1].encode().decode("unicode_escape").encode()
@@ -390,12 +400,9 @@ print("echo_during=%s stopped=%s echo_after=%s exit=%d" % (echo_during, stopped,
 		{"Ctrl-D aborts", `\x04`, "exit=1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := exec.Command(python, "-c", script, tc.keys, bin, "-db", dsn, "add", "bob").CombinedOutput()
-			if err != nil {
-				t.Fatalf("%v\n%s", err, out)
-			}
+			got := py(t, script, tc.keys, bin, "-db", dsn, "add", "bob")
 			want := "echo_during=False stopped=False echo_after=True " + tc.want
-			if got := strings.TrimSpace(string(out)); got != want {
+			if got != want {
 				t.Fatalf("got %q, want %q", got, want)
 			}
 		})
@@ -410,11 +417,8 @@ p = subprocess.Popen(sys.argv[1:], stdin=s, stdout=s, stderr=w)
 rc = p.wait(timeout=20)
 print("echo_after=%s exit=%d" % (bool(termios.tcgetattr(s)[3] & termios.ECHO), rc))
 `
-		out, err := exec.Command(python, "-c", closedPipe, bin, "-db", dsn, "add", "bob").CombinedOutput()
-		if err != nil {
-			t.Fatalf("%v\n%s", err, out)
-		}
-		if got := strings.TrimSpace(string(out)); got != "echo_after=True exit=141" {
+		got := py(t, closedPipe, bin, "-db", dsn, "add", "bob")
+		if got != "echo_after=True exit=141" {
 			t.Fatalf("got %q, want echo back on and exit 141 (128+SIGPIPE)", got)
 		}
 	})
@@ -428,11 +432,8 @@ os.write(fd, b"exit\n")
 out += drain(0.5)
 print("leaked=%s refused=%s" % (b"PWNED" in out, b"longer than 1024" in out))
 `
-		out, err := exec.Command(python, "-c", shell, bin, "-db", dsn, "add", "bob").CombinedOutput()
-		if err != nil {
-			t.Fatalf("%v\n%s", err, out)
-		}
-		if got := strings.TrimSpace(string(out)); got != "leaked=False refused=True" {
+		got := py(t, shell, bin, "-db", dsn, "add", "bob")
+		if got != "leaked=False refused=True" {
 			t.Fatalf("got %q, want the long line refused and none of it run by the shell", got)
 		}
 	})
@@ -447,11 +448,8 @@ drain(0.5)
 os.write(fd, b"stty -a; exit\n")
 print("stopped=%s echo_after=%s" % (stopped, b" -echo " not in drain(1.5)))
 `
-		out, err := exec.Command(python, "-c", shell, bin, "-db", dsn, "add", "bob").CombinedOutput()
-		if err != nil {
-			t.Fatalf("%v\n%s", err, out)
-		}
-		if got := strings.TrimSpace(string(out)); got != "stopped=False echo_after=True" {
+		got := py(t, shell, bin, "-db", dsn, "add", "bob")
+		if got != "stopped=False echo_after=True" {
 			t.Fatalf("got %q, want Ctrl-Z ignored and echo on after Ctrl-C", got)
 		}
 	})
@@ -472,11 +470,8 @@ code = os.waitstatus_to_exitcode(status)
 print("echo_after=%s exit=%s" % (bool(termios.tcgetattr(fd)[3] & termios.ECHO), "128+signal" if code == 128 + sig else code))
 `
 		for _, sig := range []string{"SIGABRT", "SIGTRAP", "SIGBUS", "SIGSYS", "SIGSEGV"} {
-			out, err := exec.Command(python, "-c", killed, sig, bin, "-db", dsn, "add", "bob").CombinedOutput()
-			if err != nil {
-				t.Fatalf("%s: %v\n%s", sig, err, out)
-			}
-			if got := strings.TrimSpace(string(out)); got != "echo_after=True exit=128+signal" {
+			got := py(t, killed, sig, bin, "-db", dsn, "add", "bob")
+			if got != "echo_after=True exit=128+signal" {
 				t.Errorf("%s: got %q, want echo back on and exit 128+signal", sig, got)
 			}
 		}
@@ -500,11 +495,8 @@ _, status = os.waitpid(pid, 0)
 out += drain(0.3)
 print("refused=%s exit=%d" % (b"control character" in out, os.waitstatus_to_exitcode(status)))
 `
-		out, err := exec.Command(python, "-c", literal, bin, "-db", dsn, "add", "carol").CombinedOutput()
-		if err != nil {
-			t.Fatalf("%v\n%s", err, out)
-		}
-		if got := strings.TrimSpace(string(out)); got != "refused=True exit=1" {
+		got := py(t, literal, bin, "-db", dsn, "add", "carol")
+		if got != "refused=True exit=1" {
 			t.Fatalf("got %q, want the password refused", got)
 		}
 		if err := login(t, dsn, "carol", "abc"); err == nil {
@@ -541,11 +533,8 @@ os.write(fd, b"exit\n")
 drain(0.5)
 print("stopped=%s echo_stopped=%s prompt_again=%s echoed=%s" % (stopped, echo_stopped, again, echoed))
 `
-			out, err := exec.Command(python, "-c", shell, "sh", "-c", "'echo PID=$$; exec "+bin+" -db "+dsn+" add dave'").CombinedOutput()
-			if err != nil {
-				t.Fatalf("%v\n%s", err, out)
-			}
-			if got := strings.TrimSpace(string(out)); got != "stopped=True echo_stopped=True prompt_again=True echoed=False" {
+			got := py(t, shell, "sh", "-c", "'echo PID=$$; exec "+bin+" -db "+dsn+" add dave'")
+			if got != "stopped=True echo_stopped=True prompt_again=True echoed=False" {
 				t.Fatalf("got %q, want echo on while stopped, and the prompt shown again after fg, without echo", got)
 			}
 		})
