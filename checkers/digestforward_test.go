@@ -18,6 +18,13 @@ func md5hex(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// passwordsOnly is a store of passwords only that nevertheless has a
+// DigestAlgorithms method (one that could hold HA1s, set up without):
+// Digest credentials never reach it, so it has no say in a chain.
+type passwordsOnly struct{ *checkers.Memory }
+
+func (passwordsOnly) DigestAlgorithms(string) []string { return []string{cred.AlgorithmSHA256} }
+
 func TestDecoratorsReportWhatTheirStoresCanVerifyForDigest(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "users.htdigest")
 	if err := os.WriteFile(path, []byte("alice:gocred:"+md5hex("alice:gocred:wonderland")+"\n"), 0o600); err != nil {
@@ -61,6 +68,8 @@ func TestDecoratorsReportWhatTheirStoresCanVerifyForDigest(t *testing.T) {
 		// chain's interfaces; a decorator over it asks the chain, not
 		// the interfaces (it answered every algorithm).
 		{"a throttled chain of a plaintext and an htdigest store offers MD5 only", throttle(checkers.NewChain(plain, htdigest)), "gocred", []string{cred.AlgorithmMD5}},
+		{"a member Digest never reaches has no say", checkers.NewChain(htdigest, passwordsOnly{memory}), "gocred", []string{cred.AlgorithmMD5}},
+		{"nor over a decorator", throttle(passwordsOnly{memory}), "gocred", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -61,8 +61,10 @@ func (c *CheckerFunc) String() string {
 // store HA1s for some algorithms only (an htdigest file: MD5). A protocol
 // offers a Digest algorithm only if every registered checker with users in
 // the realm can verify it (a client answers the first challenge it
-// supports, so an algorithm one store lacks would lock its users out); a
-// checker of UsernameHashedPassword can verify every algorithm.
+// supports, so an algorithm one store lacks would lock its users out). A
+// checker of UsernameHashedPassword or UsernameDigestHash that implements
+// neither this nor DigestAlgorithmReporter verifies every algorithm; one
+// taking neither interface has no say (see DigestAlgorithmsOf).
 type DigestAlgorithmer interface {
 	// DigestAlgorithms returns the base algorithms (AlgorithmMD5, ...) for
 	// which the checker has HA1s in realm.

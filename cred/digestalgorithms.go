@@ -11,22 +11,26 @@ import (
 var allDigestAlgorithms = []string{AlgorithmMD5, AlgorithmSHA256, AlgorithmSHA512_256}
 
 // DigestAlgorithmsOf reports the Digest base algorithms checker c can
-// verify in realm: what it reports (DigestAlgorithmReporter, with its
-// error; else DigestAlgorithmer), else all of them if it takes
-// UsernameHashedPassword or UsernameDigestHash, else none. Decorators and
-// chains answer for what they wrap.
+// verify in realm. A checker taking neither UsernameHashedPassword nor
+// UsernameDigestHash never receives Digest credentials and verifies none,
+// whatever else it says (as does a nil c). Any other says what it reports
+// (DigestAlgorithmReporter, with its error; else DigestAlgorithmer), or
+// verifies all of them. Decorators and chains answer for what they wrap.
 func DigestAlgorithmsOf(c Checker, realm string) ([]string, error) {
+	if c == nil {
+		return nil, nil
+	}
+	ifaces := c.CredentialInterfaces()
+	if !slices.Contains(ifaces, UsernameHashedPasswordType) && !slices.Contains(ifaces, UsernameDigestHashType) {
+		return nil, nil
+	}
 	if r, ok := c.(DigestAlgorithmReporter); ok {
 		return r.ReportDigestAlgorithms(realm)
 	}
 	if a, ok := c.(DigestAlgorithmer); ok {
 		return a.DigestAlgorithms(realm), nil
 	}
-	ifaces := c.CredentialInterfaces()
-	if slices.Contains(ifaces, UsernameHashedPasswordType) || slices.Contains(ifaces, UsernameDigestHashType) {
-		return slices.Clone(allDigestAlgorithms), nil
-	}
-	return nil, nil
+	return slices.Clone(allDigestAlgorithms), nil
 }
 
 // AgreedDigestAlgorithms returns the Digest base algorithms that every one
@@ -38,7 +42,7 @@ func DigestAlgorithmsOf(c Checker, realm string) ([]string, error) {
 // out: it is an error if the checkers agree on none, naming what each
 // verifies, or if one cannot say.
 func AgreedDigestAlgorithms(realm string, checkers ...Checker) ([]string, error) {
-	var algs, said []string
+	var algs []string
 	seen := false
 	for _, c := range checkers {
 		mine, err := DigestAlgorithmsOf(c, realm)
@@ -52,10 +56,29 @@ func AgreedDigestAlgorithms(realm string, checkers ...Checker) ([]string, error)
 		default:
 			algs = slices.DeleteFunc(algs, func(a string) bool { return !slices.Contains(mine, a) })
 		}
-		said = append(said, fmt.Sprintf("%s verifies %v", DescribeChecker(c), mine))
 	}
 	if seen && len(algs) == 0 {
-		return nil, fmt.Errorf("cred: the checkers agree on no Digest algorithm in realm %q (%s): whichever were offered, some users could never log in", realm, strings.Join(said, "; "))
+		return nil, fmt.Errorf("cred: the checkers agree on no Digest algorithm in realm %q (%s): whichever were offered, some users could never log in", realm, DescribeDigestAlgorithms(realm, checkers...))
 	}
 	return algs, nil
+}
+
+// DescribeDigestAlgorithms says, for an error message, what each of
+// checkers with a say verifies in realm (see DigestAlgorithmsOf): "htdigest
+// file users.htdigest verifies [MD5]; ...", or that none has a say.
+func DescribeDigestAlgorithms(realm string, checkers ...Checker) string {
+	var said []string
+	for _, c := range checkers {
+		mine, err := DigestAlgorithmsOf(c, realm)
+		switch {
+		case err != nil:
+			said = append(said, fmt.Sprintf("%s cannot say: %v", DescribeChecker(c), err))
+		case len(mine) > 0:
+			said = append(said, fmt.Sprintf("%s verifies %v", DescribeChecker(c), mine))
+		}
+	}
+	if len(said) == 0 {
+		return fmt.Sprintf("no checker verifies Digest responses in realm %q", realm)
+	}
+	return strings.Join(said, "; ")
 }

@@ -465,10 +465,20 @@ func (digestOnly) RequestAvatarID(context.Context, cred.Credentials, cred.Mind) 
 }
 func (d digestOnly) DigestAlgorithms(string) []string { return d }
 
+// passwordsOnly takes passwords only, yet has a DigestAlgorithms method (a
+// store that could hold HA1s, set up for passwords): Digest credentials
+// never reach it, so it has no say.
+type passwordsOnly struct{ mapChecker }
+
+func (passwordsOnly) DigestAlgorithms(string) []string { return []string{cred.AlgorithmSHA256} }
+
 func TestAgreedDigestAlgorithms(t *testing.T) {
 	md5, sha := digestOnly{cred.AlgorithmMD5}, digestOnly{cred.AlgorithmSHA256}
 	both := digestOnly{cred.AlgorithmSHA256, cred.AlgorithmMD5}
 	passwords := mapChecker{} // no Digest at all
+	if got, err := cred.DigestAlgorithmsOf(passwordsOnly{}, "r"); got != nil || err != nil {
+		t.Errorf("a checker of passwords only verifies %v, %v; want none", got, err)
+	}
 	for _, tc := range []struct {
 		name     string
 		checkers []cred.Checker
@@ -479,6 +489,8 @@ func TestAgreedDigestAlgorithms(t *testing.T) {
 		{"what all verify", []cred.Checker{both, md5}, []string{cred.AlgorithmMD5}, false},
 		{"no say without Digest or users", []cred.Checker{passwords, digestOnly{}, md5}, []string{cred.AlgorithmMD5}, false},
 		{"none has a say", []cred.Checker{passwords}, nil, false},
+		{"no say for a checker Digest never reaches", []cred.Checker{md5, passwordsOnly{}}, []string{cred.AlgorithmMD5}, false},
+		{"nil has no say", []cred.Checker{nil, md5}, []string{cred.AlgorithmMD5}, false},
 		{"no agreement", []cred.Checker{md5, sha}, nil, true},
 	} {
 		got, err := cred.AgreedDigestAlgorithms("r", tc.checkers...)

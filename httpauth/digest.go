@@ -143,13 +143,13 @@ func (k SecretKey) MarshalJSON() ([]byte, error) { return json.Marshal(k.String(
 // NewDigest returns the Digest scheme for the checkers registered in portal,
 // offering only algorithms every one of them can verify (clients answer the
 // first challenge they support, so an algorithm one store lacks would lock
-// its users out): a checker of cred.UsernameHashedPassword verifies every
-// algorithm; a checker of cred.UsernameDigestHash those its
-// cred.DigestAlgorithmer reports for the realm (every algorithm if it does
-// not implement it; a checker reporting none, with no users in the realm,
-// has no say). It fails, naming what each checker verifies, if none is
-// left; if a checker cannot say (a cred.DigestAlgorithmReporter's error: a
-// database down, a Chain whose members agree on no algorithm); or if an
+// its users out): what a checker reports for the realm
+// (cred.DigestAlgorithmReporter or cred.DigestAlgorithmer: an htdigest file
+// MD5, a Chain what its members agree on), else every algorithm (see
+// cred.DigestAlgorithmsOf); a checker reporting none, with no users in the
+// realm, has no say. It fails, naming what each checker verifies, if none
+// is left; if a checker cannot say (a cred.DigestAlgorithmReporter's error:
+// a database down, a Chain whose members agree on no algorithm); or if an
 // option is invalid.
 func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
 	if portal == nil {
@@ -246,7 +246,7 @@ func NewDigest(portal *cred.Portal, opts DigestOptions) (*Digest, error) {
 		}
 	}
 	if len(d.offered) == 0 {
-		return nil, fmt.Errorf("httpauth: NewDigest: not every registered checker can verify one of %v in realm %q (a checker of cred.UsernameHashedPassword verifies all; one of cred.UsernameDigestHash only what its DigestAlgorithms reports; they agree on %v)", opts.Algorithms, opts.Realm, agreed)
+		return nil, fmt.Errorf("httpauth: NewDigest: not every registered checker can verify one of %v in realm %q (%s)", opts.Algorithms, opts.Realm, cred.DescribeDigestAlgorithms(opts.Realm, checkers...))
 	}
 	slices.SortStableFunc(d.offered, func(a, b *digestAlgorithm) int { return b.strength() - a.strength() })
 	if d.userhash && len(d.resolvers) == 0 {

@@ -260,10 +260,18 @@ func TestDigestOffersOnlyWhatCheckersVerify(t *testing.T) {
 			}
 		}
 	})
-	t.Run("asking an MD5-only store for SHA-256 alone fails at construction", func(t *testing.T) {
+	t.Run("asking an MD5-only store for SHA-256 alone fails at construction, naming the store", func(t *testing.T) {
 		p := newPortal(t, &recordingRealm{}, md5Store)
-		if _, err := NewDigest(p, DigestOptions{Realm: "testrealm@host.com", Algorithms: []string{"SHA-256"}}); err == nil {
-			t.Fatal("no error")
+		_, err := NewDigest(p, DigestOptions{Realm: "testrealm@host.com", Algorithms: []string{"SHA-256"}})
+		if err == nil || !strings.Contains(err.Error(), "htdigest") || !strings.Contains(err.Error(), "verifies [MD5]") {
+			t.Fatalf("error %v; want one naming the htdigest store and what it verifies", err)
+		}
+	})
+	t.Run("asking a store for another realm fails at construction, saying so", func(t *testing.T) {
+		p := newPortal(t, &recordingRealm{}, htdigestChecker(t, "elsewhere", map[string]string{"x": "y"}))
+		_, err := NewDigest(p, DigestOptions{Realm: "testrealm@host.com"})
+		if err == nil || !strings.Contains(err.Error(), `no checker verifies Digest responses in realm "testrealm@host.com"`) {
+			t.Fatalf("error %v; want one saying no checker has Digest users in the realm", err)
 		}
 	})
 	t.Run("an MD5 response verifies against the HA1 store", func(t *testing.T) {
