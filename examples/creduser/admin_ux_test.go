@@ -470,10 +470,11 @@ code = os.waitstatus_to_exitcode(status)
 print("echo_after=%s exit=%s" % (bool(termios.tcgetattr(fd)[3] & termios.ECHO), "128+signal" if code == 128 + sig else code))
 `
 		for _, sig := range []string{"SIGABRT", "SIGTRAP", "SIGBUS", "SIGSYS", "SIGSEGV"} {
-			got := py(t, killed, sig, bin, "-db", dsn, "add", "bob")
-			if got != "echo_after=True exit=128+signal" {
-				t.Errorf("%s: got %q, want echo back on and exit 128+signal", sig, got)
-			}
+			t.Run(sig, func(t *testing.T) { // py's failures name the signal
+				if got := py(t, killed, sig, bin, "-db", dsn, "add", "bob"); got != "echo_after=True exit=128+signal" {
+					t.Errorf("got %q, want echo back on and exit 128+signal", got)
+				}
+			})
 		}
 	})
 	t.Run("a newline typed as a literal is refused", func(t *testing.T) {
