@@ -36,7 +36,7 @@
 //
 // Shortest use, shared by every server:
 //
-//	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379"})
+//	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379", ContextTimeoutEnabled: true})
 //	nonces, err := redisstore.NewNonceStore(rdb, redisstore.NonceStoreOptions{})
 //	if err != nil { ... }
 //	failures, err := redisstore.NewThrottleStore(rdb, redisstore.ThrottleStoreOptions{})

@@ -23,7 +23,7 @@ import (
 // until stopped, so it has no Output: go test compiles it but does not run
 // it (the package's tests run the same wiring against a real Redis).
 func Example() {
-	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("GOCRED_REDIS_ADDR")})
+	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("GOCRED_REDIS_ADDR"), ContextTimeoutEnabled: true})
 	nonces, err := redisstore.NewNonceStore(rdb, redisstore.NonceStoreOptions{})
 	if err != nil {
 		log.Fatal(err)

@@ -50,6 +50,27 @@ func prefixFor(fn string, rdb redis.Scripter, prefix string) (string, error) {
 	return prefix, nil
 }
 
+// checkDeadlines refuses a client that would ignore the request's context
+// deadline: go-redis leaves it to ReadTimeout (5 s by default, or forever)
+// unless ContextTimeoutEnabled is set, so while Redis stalls every login
+// would hang that long, whatever deadline the server gave the request.
+// Clients of other types cannot be asked; their documentation says how.
+func checkDeadlines(fn string, rdb redis.Scripter) error {
+	var enabled bool
+	switch c := rdb.(type) {
+	case *redis.Client:
+		enabled = c.Options().ContextTimeoutEnabled
+	case *redis.ClusterClient:
+		enabled = c.Options().ContextTimeoutEnabled
+	default:
+		return nil
+	}
+	if !enabled {
+		return fmt.Errorf("redisstore: %s: the %T ignores the request's deadline (ContextTimeoutEnabled is false), so while Redis stalls every login would wait out its ReadTimeout; set ContextTimeoutEnabled: true in its options", fn, rdb)
+	}
+	return nil
+}
+
 // hasHashTag reports whether every key starting with prefix hashes to the
 // same Redis Cluster slot: the prefix holds a '{' and, after it, a '}' with
 // at least one byte between them (Redis then hashes only those bytes).
@@ -171,7 +192,10 @@ return 0
 `)
 
 // NewNonceStore returns a store over rdb (a *redis.Client, or any client
-// that runs scripts). It does not contact Redis; see Prepare.
+// that runs scripts). A *redis.Client or *redis.ClusterClient must have
+// ContextTimeoutEnabled set, so that a stalled Redis does not hold a login
+// past its request's deadline; a client of another kind must honour
+// context deadlines itself. It does not contact Redis; see Prepare.
 func NewNonceStore(rdb redis.Scripter, opts NonceStoreOptions) (*NonceStore, error) {
 	if rdb == nil {
 		return nil, errors.New("redisstore: NewNonceStore: client is nil")
@@ -187,6 +211,9 @@ func NewNonceStore(rdb redis.Scripter, opts NonceStoreOptions) (*NonceStore, err
 	}
 	prefix, err := prefixFor("NewNonceStore", rdb, opts.Prefix)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkDeadlines("NewNonceStore", rdb); err != nil {
 		return nil, err
 	}
 	if err := opts.Replication.check("NewNonceStore", rdb); err != nil {

@@ -34,7 +34,7 @@ func sharedRedis(t testing.TB) (*redis.Client, string) {
 	if addr == "" {
 		needServer(t, "Redis (GOCRED_REDIS_ADDR is unset)")
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	rdb := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { rdb.Close() })
 	if err := rdb.Ping(context.Background()).Err(); err != nil {
 		t.Fatalf("GOCRED_REDIS_ADDR=%s does not answer: %v", addr, err)
@@ -80,7 +80,7 @@ func (s *redisServer) start() {
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatalf("starting redis-server: %v", err)
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: s.addr(), MaxRetries: -1})
+	rdb := redis.NewClient(&redis.Options{Addr: s.addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
 	defer rdb.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for rdb.Ping(context.Background()).Err() != nil {
@@ -132,10 +132,11 @@ func mustNoErr(t testing.TB, err error, what string, args ...any) {
 // stopped server shows at once.
 func newClient(addr string) *redis.Client {
 	return redis.NewClient(&redis.Options{
-		Addr:         addr,
-		DialTimeout:  time.Second,
-		ReadTimeout:  time.Second,
-		WriteTimeout: time.Second,
-		MaxRetries:   -1,
+		Addr:                  addr,
+		DialTimeout:           time.Second,
+		ReadTimeout:           time.Second,
+		WriteTimeout:          time.Second,
+		MaxRetries:            -1,
+		ContextTimeoutEnabled: true,
 	})
 }

@@ -22,7 +22,7 @@ func sharedCluster(t testing.TB) (*redis.ClusterClient, string) {
 	if addrs == "" {
 		needServer(t, "Redis Cluster (GOCRED_REDIS_CLUSTER_ADDRS is unset)")
 	}
-	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(addrs, ",")})
+	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(addrs, ","), ContextTimeoutEnabled: true})
 	t.Cleanup(func() { rdb.Close() })
 	ctx := context.Background()
 	if err := rdb.Ping(ctx).Err(); err != nil {
@@ -69,7 +69,7 @@ func TestTwoServersShareRedisCluster(t *testing.T) {
 // refuse one without; a Ring, which moves keys when a shard is down, is
 // refused whatever the prefix.
 func TestClusterPrefixNeedsAHashTag(t *testing.T) {
-	cluster := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{"127.0.0.1:1"}})
+	cluster := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{"127.0.0.1:1"}, ContextTimeoutEnabled: true})
 	defer cluster.Close()
 	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": "127.0.0.1:1", "b": "127.0.0.1:2"}})
 	defer ring.Close()
@@ -102,7 +102,7 @@ func TestClusterPrefixNeedsAHashTag(t *testing.T) {
 		}
 	}
 	// A single Redis takes any prefix.
-	single := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	single := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true})
 	defer single.Close()
 	if _, err := redisstore.NewNonceStore(single, redisstore.NonceStoreOptions{Prefix: "app:"}); err != nil {
 		t.Errorf("NewNonceStore(single Redis, app:): %v", err)

@@ -47,7 +47,7 @@ func ownReplica(t *testing.T, primary *redisServer) *redisServer {
 func TestReplicationWaitsForTheReplica(t *testing.T) {
 	primary := ownRedis(t, "--repl-diskless-sync-delay", "0") // replicas sync at once
 	replica := ownReplica(t, primary)
-	rdb := redis.NewClient(&redis.Options{Addr: primary.addr(), ReadTimeout: 4 * time.Second, MaxRetries: -1}) // longer than the wait
+	rdb := redis.NewClient(&redis.Options{Addr: primary.addr(), ReadTimeout: 4 * time.Second, MaxRetries: -1, ContextTimeoutEnabled: true}) // longer than the wait
 	defer rdb.Close()
 	onReplica := newClient(replica.addr())
 	defer onReplica.Close()
@@ -120,7 +120,7 @@ func TestReplicationOverAClusterIsRefused(t *testing.T) {
 // names the replicas.
 func TestReplicationCountsAnAttemptOnceWhenTheReplicaIsMissing(t *testing.T) {
 	primary := ownRedis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: primary.addr(), ReadTimeout: 2 * time.Second}) // retries on
+	rdb := redis.NewClient(&redis.Options{Addr: primary.addr(), ReadTimeout: 2 * time.Second, ContextTimeoutEnabled: true}) // retries on
 	defer rdb.Close()
 	// Redis answers a timed-out WAIT up to a tick late: with less than
 	// 1.5 s to spare, the reply could miss the read deadline (and the
@@ -131,7 +131,7 @@ func TestReplicationCountsAnAttemptOnceWhenTheReplicaIsMissing(t *testing.T) {
 		}
 	}
 	// No read timeout at all (-1; go-redis reports it as 0): any wait.
-	forever := redis.NewClient(&redis.Options{Addr: primary.addr(), ReadTimeout: -1})
+	forever := redis.NewClient(&redis.Options{Addr: primary.addr(), ReadTimeout: -1, ContextTimeoutEnabled: true})
 	defer forever.Close()
 	if _, err := redisstore.NewThrottleStore(forever, redisstore.ThrottleStoreOptions{Replication: redisstore.Replication{Replicas: 1, Timeout: 10 * time.Second}}); err != nil {
 		t.Fatalf("a client without a read timeout: %v", err)
@@ -151,7 +151,7 @@ func TestReplicationCountsAnAttemptOnceWhenTheReplicaIsMissing(t *testing.T) {
 // Replication needs to know which connection wrote: clients it cannot
 // follow, and negative settings, are refused at construction.
 func TestReplicationOptionsAreChecked(t *testing.T) {
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never dialled
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true}) // never dialled
 	defer rdb.Close()
 	conn := rdb.Conn()
 	defer conn.Close()

@@ -145,13 +145,17 @@ return 0
 var resetScript = redis.NewScript(`return redis.call('DEL', unpack(KEYS))`)
 
 // NewThrottleStore returns a store over rdb (a *redis.Client, or any client
-// that runs scripts). It does not contact Redis.
+// that runs scripts), which must honour context deadlines as
+// NewNonceStore says. It does not contact Redis.
 func NewThrottleStore(rdb redis.Scripter, opts ThrottleStoreOptions) (*ThrottleStore, error) {
 	if rdb == nil {
 		return nil, errors.New("redisstore: NewThrottleStore: client is nil")
 	}
 	prefix, err := prefixFor("NewThrottleStore", rdb, opts.Prefix)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkDeadlines("NewThrottleStore", rdb); err != nil {
 		return nil, err
 	}
 	if err := opts.Replication.check("NewThrottleStore", rdb); err != nil {
