@@ -42,11 +42,16 @@ type Options struct {
 	// row of two columns: the encoded password hash (any format
 	// checkers.VerifyPassword understands; NULL means no password login)
 	// and whether the user is disabled (a boolean; NULL means false).
-	// DefaultPasswordQuery if empty.
+	// DefaultPasswordQuery if empty. It must match names exactly (with
+	// MySQL, a binary collation): the name as the client typed it becomes
+	// the avatar ID and the throttle's key, so a query matching "Alice"
+	// for "alice" would give each spelling guesses of its own. More than
+	// one row for a name is an internal error (the login fails).
 	PasswordQuery string
 	// HA1Query takes the user name, the realm and the base algorithm and
 	// returns the stored HA1 = H(username:realm:password) in hex and the
-	// disabled flag. DefaultHA1Query if empty.
+	// disabled flag, in one row at most, matching names exactly as
+	// PasswordQuery does. DefaultHA1Query if empty.
 	HA1Query string
 	// AlgorithmsQuery takes a realm and returns the base algorithms with
 	// HA1s in it, one per row; DefaultAlgorithmsQuery if empty. It is
@@ -262,14 +267,30 @@ type userRow struct {
 	disabled sql.NullBool
 }
 
+// errAmbiguousUser is a lookup that found more than one row for a name (a
+// query of one's own over a table without a unique name, or a join): which
+// row holds the user's password, or says the user is disabled, is not
+// known, so the login fails as an internal error rather than take either.
+var errAmbiguousUser = errors.New("the query returned more than one row (a store must hold one row per user)")
+
 // query runs one of the lookups. found is false for no row.
 func (c *Checker) query(ctx context.Context, q string, args ...any) (row userRow, found bool, err error) {
-	err = c.db.QueryRowContext(ctx, q, args...).Scan(&row.secret, &row.disabled)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return row, false, nil
-	case err != nil:
+	rows, err := c.db.QueryContext(ctx, q, args...)
+	if err != nil {
 		return row, false, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return row, false, rows.Err()
+	}
+	if err := rows.Scan(&row.secret, &row.disabled); err != nil {
+		return userRow{}, false, err
+	}
+	if rows.Next() {
+		return userRow{}, false, errAmbiguousUser
+	}
+	if err := rows.Err(); err != nil {
+		return userRow{}, false, err
 	}
 	return row, true, nil
 }

@@ -570,3 +570,50 @@ func TestAUserWithoutAPasswordHashIsUnknownToPasswords(t *testing.T) {
 		t.Fatalf("dave's password without a stored hash: %v, want ErrUnknownUser", err)
 	}
 }
+
+// A query of one's own that finds two rows for a name (a table without a
+// unique name, one row of the user's disabled) fails closed as an internal
+// error naming the user, for passwords, Digest and the cache's lookup alike,
+// rather than take the first row the database returns.
+func TestSeveralRowsForOneUserFailClosed(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+		h, err := testHasher.Hash("alice-pw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ha1, err := sqlchecker.NewHA1("alice", "files", cred.AlgorithmMD5, "alice-pw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustExec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := db.Exec(b.dialect.Rebind(q), args...); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		mustExec(`CREATE TABLE accounts (login TEXT, hash TEXT, ha1 TEXT, locked BOOLEAN)`)
+		mustExec(`INSERT INTO accounts VALUES (?, ?, ?, ?)`, "alice", h, ha1.Hex(), false)
+		mustExec(`INSERT INTO accounts VALUES (?, ?, ?, ?)`, "alice", h, ha1.Hex(), true)
+		mustExec(`INSERT INTO accounts VALUES (?, ?, ?, ?)`, "bob", h, ha1.Hex(), false)
+		c := newChecker(t, db, sqlchecker.Options{
+			Dialect:       b.dialect,
+			PasswordQuery: `SELECT hash, locked FROM accounts WHERE login = ?`,
+			HA1Query:      `SELECT ha1, locked FROM accounts WHERE login = ? AND ? <> '' AND ? <> ''`,
+		})
+		ctx := context.Background()
+		if _, err := c.RequestAvatarID(ctx, cred.NewUsernamePassword("bob", "alice-pw"), cred.Mind{}); err != nil {
+			t.Fatalf("bob, held once: %v", err)
+		}
+		_, err = c.RequestAvatarID(ctx, cred.NewUsernamePassword("alice", "alice-pw"), cred.Mind{})
+		if outcomeOf(err) != internal || !strings.Contains(err.Error(), "more than one row") || !strings.Contains(err.Error(), `"alice"`) {
+			t.Errorf("alice's password, held twice: %v; want an internal error naming her", err)
+		}
+		_, err = c.RequestAvatarID(ctx, digestCreds{"alice", "files", cred.AlgorithmMD5, "alice-pw"}, cred.Mind{})
+		if outcomeOf(err) != internal {
+			t.Errorf("alice's Digest response, held twice: %v; want an internal error", err)
+		}
+		if _, _, err := c.LookupPasswordHash(ctx, "alice"); err == nil {
+			t.Error("LookupPasswordHash of alice, held twice: no error")
+		}
+	})
+}
