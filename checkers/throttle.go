@@ -70,7 +70,10 @@ func (p ThrottlePolicy) Validate() error {
 // and per remote address (cred.Mind.RemoteAddr; IPv6 addresses by prefix)
 // in a ThrottleStore, and once either reaches its maximum, refuses further
 // attempts with a *cred.ThrottledError carrying RetryAfter, without asking
-// the inner checker, so a locked-out guesser costs no hashing.
+// the inner checker, so a locked-out guesser costs no hashing. Behind a
+// reverse proxy, the remote address must be the client's, not the
+// proxy's (httpauth: Middleware.ClientAddr, ForwardedFor): else every
+// client shares one address, and failures from anyone lock out everyone.
 //
 // Only refusals (cred.ErrUnauthorizedLogin) count as failures; an internal
 // error of the inner checker, or the caller giving up, does not. A success

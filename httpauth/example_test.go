@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 
 	"github.com/gocred/gocred/checkers"
 	"github.com/gocred/gocred/cred"
@@ -88,4 +89,26 @@ func ExampleNewDigest() {
 	// Output:
 	// [SHA-512-256 SHA-256 MD5]
 	// true
+}
+
+// Behind a reverse proxy at 10.0.0.5, the client's address is the one the
+// proxy appended to X-Forwarded-For; what the client wrote there itself is
+// ignored, and a request not through the proxy keeps its own address.
+func ExampleForwardedFor() {
+	clientAddr := httpauth.ForwardedFor(netip.MustParsePrefix("10.0.0.5/32"))
+
+	viaProxy := httptest.NewRequest("GET", "/", nil)
+	viaProxy.RemoteAddr = "10.0.0.5:41000"
+	viaProxy.Header.Set("X-Forwarded-For", "203.0.113.99, 192.0.2.7") // the client claimed 203.0.113.99
+	fmt.Println(clientAddr(viaProxy))
+
+	direct := httptest.NewRequest("GET", "/", nil)
+	direct.RemoteAddr = "198.51.100.3:52000"
+	direct.Header.Set("X-Forwarded-For", "192.0.2.7")
+	fmt.Println(clientAddr(direct))
+	// In use: m.ClientAddr = clientAddr, before serving.
+
+	// Output:
+	// 192.0.2.7:0
+	// 198.51.100.3:52000
 }

@@ -3,6 +3,7 @@ package httpauth
 import (
 	"encoding/base64"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -139,5 +140,42 @@ func FuzzDecodeNonce(f *testing.F) {
 		if ok && string(raw[:]) != string(want) {
 			t.Fatalf("decodeNonce(%q) = %x, base64 says %x", s, raw, want)
 		}
+	})
+}
+
+// FuzzForwardedFor: no X-Forwarded-For value or peer panics; an untrusted
+// peer is always the client; and a client named is either the peer or an
+// address written in the header (a well-formed entry, never one made up).
+func FuzzForwardedFor(f *testing.F) {
+	for _, s := range []string{
+		"192.0.2.7", "198.51.100.1, 192.0.2.7, 10.1.1.1", "[2001:db8::7]:443", "::ffff:192.0.2.7",
+		",,, ,", "bogus, 10.1.1.1", "fe80::1%eth0", "[", "1.2.3.4:99999", "10.0.0.1," + strings.Repeat("10.0.0.2,", 40),
+	} {
+		f.Add("10.0.0.2:40000", s)
+		f.Add("192.0.2.9:1", s)
+	}
+	trusted := netip.MustParsePrefix("10.0.0.0/8")
+	clientAddr := ForwardedFor(trusted)
+	f.Fuzz(func(t *testing.T, peer, header string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = peer
+		r.Header["X-Forwarded-For"] = strings.Split(header, "\n")
+		got := clientAddr(r)
+		p, perr := netip.ParseAddrPort(peer)
+		if perr != nil || !trusted.Contains(p.Addr().Unmap()) {
+			if got != p {
+				t.Fatalf("untrusted peer %q: client %v", peer, got)
+			}
+			return
+		}
+		if got == p {
+			return
+		}
+		for _, e := range strings.FieldsFunc(header, func(r rune) bool { return r == ',' || r == '\n' }) {
+			if a, ok := parseForwardedEntry(strings.Trim(e, " \t")); ok && a == got {
+				return
+			}
+		}
+		t.Fatalf("peer %q, header %q: client %v is neither the peer nor an entry", peer, header, got)
 	})
 }

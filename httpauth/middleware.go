@@ -52,6 +52,14 @@ type Middleware struct {
 	// Logger receives internal errors and misconfigurations; set it before
 	// serving. Nil means slog.Default().
 	Logger *slog.Logger
+	// ClientAddr, if set, says which address a request comes from, for
+	// the login's cred.Mind.RemoteAddr, by which a checkers.Throttle
+	// counts failures; set it before serving. Nil means the connection's
+	// peer (r.RemoteAddr): behind a reverse proxy or load balancer, that
+	// is the proxy for every client, and failed logins from anyone (100
+	// by default) would lock out everyone. There, use ForwardedFor with
+	// the proxies' addresses.
+	ClientAddr func(r *http.Request) netip.AddrPort
 
 	portal    *cred.Portal
 	factories []CredentialFactory
@@ -192,7 +200,9 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 	}
 
 	mind := cred.Mind{Protocol: "http", TLS: r.TLS != nil}
-	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+	if m.ClientAddr != nil {
+		mind.RemoteAddr = m.ClientAddr(r)
+	} else if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		mind.RemoteAddr = ap
 	}
 	s, err := m.portal.Login(r.Context(), creds, mind, ifaces...)

@@ -34,6 +34,10 @@
 // do not fail over: a Redis that restarts empty is detected (see
 // NonceStore) and fails safe.
 //
+// Behind a load balancer, give httpauth the clients' addresses
+// (httpauth.Middleware.ClientAddr, httpauth.ForwardedFor), or the
+// Throttle counts every client's failures against the balancer's address.
+//
 // Shortest use, shared by every server:
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379", ContextTimeoutEnabled: true})
