@@ -2,6 +2,7 @@ package cred
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -11,8 +12,9 @@ import (
 var allDigestAlgorithms = []string{AlgorithmMD5, AlgorithmSHA256, AlgorithmSHA512_256}
 
 // DigestAlgorithmsOf reports the Digest base algorithms checker c can
-// verify in realm. A checker taking neither UsernameHashedPassword nor
-// UsernameDigestHash never receives Digest credentials and verifies none,
+// verify in realm. A checker none of whose credential interfaces Digest
+// credentials could satisfy (UsernameHashedPassword, UsernameDigestHash or
+// one they imply, such as any) never receives them and verifies none,
 // whatever else it says (as does a nil c). Any other says what it reports
 // (DigestAlgorithmReporter, with its error; else DigestAlgorithmer), or
 // verifies all of them. Decorators and chains answer for what they wrap.
@@ -20,8 +22,7 @@ func DigestAlgorithmsOf(c Checker, realm string) ([]string, error) {
 	if c == nil {
 		return nil, nil
 	}
-	ifaces := c.CredentialInterfaces()
-	if !slices.Contains(ifaces, UsernameHashedPasswordType) && !slices.Contains(ifaces, UsernameDigestHashType) {
+	if !slices.ContainsFunc(c.CredentialInterfaces(), takesDigest) {
 		return nil, nil
 	}
 	if r, ok := c.(DigestAlgorithmReporter); ok {
@@ -31,6 +32,13 @@ func DigestAlgorithmsOf(c Checker, realm string) ([]string, error) {
 		return a.DigestAlgorithms(realm), nil
 	}
 	return slices.Clone(allDigestAlgorithms), nil
+}
+
+// takesDigest reports whether credentials declared as iface may be Digest
+// ones: routing goes by Implements, so a checker of an interface of its
+// own that Digest credentials satisfy (or of any) receives them too.
+func takesDigest(iface reflect.Type) bool {
+	return iface != nil && (UsernameHashedPasswordType.Implements(iface) || UsernameDigestHashType.Implements(iface))
 }
 
 // AgreedDigestAlgorithms returns the Digest base algorithms that every one

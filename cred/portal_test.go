@@ -472,6 +472,24 @@ type passwordsOnly struct{ mapChecker }
 
 func (passwordsOnly) DigestAlgorithms(string) []string { return []string{cred.AlgorithmSHA256} }
 
+// ownDigestInterface takes credentials by an interface of its own that
+// Digest credentials satisfy (routing goes by Implements), so it has a say.
+type ownDigestInterface struct{ digestOnly }
+
+func (ownDigestInterface) CredentialInterfaces() []reflect.Type {
+	return []reflect.Type{reflect.TypeFor[interface {
+		Username() string
+		CheckHash(string) bool
+	}]()}
+}
+
+// anyCredentials takes every credential.
+type anyCredentials struct{ digestOnly }
+
+func (anyCredentials) CredentialInterfaces() []reflect.Type {
+	return []reflect.Type{reflect.TypeFor[any]()}
+}
+
 func TestAgreedDigestAlgorithms(t *testing.T) {
 	md5, sha := digestOnly{cred.AlgorithmMD5}, digestOnly{cred.AlgorithmSHA256}
 	both := digestOnly{cred.AlgorithmSHA256, cred.AlgorithmMD5}
@@ -491,6 +509,8 @@ func TestAgreedDigestAlgorithms(t *testing.T) {
 		{"none has a say", []cred.Checker{passwords}, nil, false},
 		{"no say for a checker Digest never reaches", []cred.Checker{md5, passwordsOnly{}}, []string{cred.AlgorithmMD5}, false},
 		{"nil has no say", []cred.Checker{nil, md5}, []string{cred.AlgorithmMD5}, false},
+		{"a say for an interface of one's own that Digest credentials satisfy", []cred.Checker{both, ownDigestInterface{md5}}, []string{cred.AlgorithmMD5}, false},
+		{"a say for a checker of any credentials", []cred.Checker{both, anyCredentials{md5}}, []string{cred.AlgorithmMD5}, false},
 		{"no agreement", []cred.Checker{md5, sha}, nil, true},
 	} {
 		got, err := cred.AgreedDigestAlgorithms("r", tc.checkers...)
