@@ -80,8 +80,10 @@ type DirectoryOptions struct {
 // User names that could not safely name a directory (".", "..", or holding
 // "/", "\" or NUL) are refused with cred.ErrLoginDenied in either mode, so
 // turning PerUser on never changes who may log in. The jail is lexical:
-// symbolic links already on disk under a root are followed, so none should
-// point outside it. Through the jail, clients cannot make links (one made
+// symbolic links already on disk under a root are followed, wherever they
+// point, unless the afero.Fs is a RootFs, which keeps every name, links
+// included, inside its directory (with PerUser, inside the whole RootFs,
+// not each user's directory). Through the jail, clients cannot make links (one made
 // in a shared root would be followed from AnonymousDir too), nor move one
 // or a directory holding one (a relative link moved shallower would point
 // above the root: a permission error; over a file system that cannot
@@ -274,13 +276,14 @@ var _ cred.Realm = (*Directory)(nil)
 
 // clientErrorsNotFound makes what a client's path alone can cause read as
 // not found: a name below a file (ENOTDIR), a NUL or other invalid byte
-// (EINVAL), a name too long (ENAMETOOLONG). http.FileServer answers those
-// 404, as it does for http.Dir, instead of 500.
+// (EINVAL), a name too long (ENAMETOOLONG), and a loop of links on the
+// host (ELOOP). http.FileServer answers those 404, as it does for
+// http.Dir, instead of 500.
 type clientErrorsNotFound struct{ http.FileSystem }
 
 func (c clientErrorsNotFound) Open(name string) (http.File, error) {
 	f, err := c.FileSystem.Open(name)
-	if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENAMETOOLONG) {
+	if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENAMETOOLONG) || errors.Is(err, syscall.ELOOP) {
 		return nil, fs.ErrNotExist
 	}
 	return f, err

@@ -6,13 +6,14 @@
 //   - Directory serves files from an afero.Fs, one jail per user or one
 //     shared root, as an afero.Fs (for FTP) or an http.Handler (for HTTP),
 //     read-only where configured and always for anonymous.
+//   - RootFs is an afero.Fs of one host directory that no name or link
+//     leads out of (os.Root), for Directory to serve.
 //
 // # Shortest use
 //
-//	realm, err := realms.NewDirectory(afero.NewOsFs(), realms.DirectoryOptions{
-//		Root:    "/srv/files",
-//		PerUser: true,
-//	})
+//	files, err := realms.NewRootFs("/srv/files") // no link leads outside
+//	if err != nil { ... }
+//	realm, err := realms.NewDirectory(files, realms.DirectoryOptions{PerUser: true})
 //	if err != nil { ... }
 //	portal, err := cred.NewPortal(realm, checker)
 //	if err != nil { ... }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
 	"syscall"
 
@@ -142,4 +145,40 @@ func ExampleFor() {
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	fmt.Println(rec.Body.String())
 	// Output: hello, alice
+}
+
+// A directory of the host served through a RootFs: its files are served,
+// and a link in it pointing outside (here to /etc/hostname) is refused.
+func ExampleNewRootFs() {
+	dir, err := os.MkdirTemp("", "rootfs-example")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	_ = os.WriteFile(filepath.Join(dir, "hello.txt"), []byte("hello"), 0o640)
+	_ = os.Symlink("/etc/hostname", filepath.Join(dir, "escape"))
+
+	files, err := realms.NewRootFs(dir)
+	if err != nil {
+		panic(err)
+	}
+	defer files.Close()
+	realm, err := realms.NewDirectory(files, realms.DirectoryOptions{})
+	if err != nil {
+		panic(err)
+	}
+	portal, _ := cred.NewPortal(realm, exampleChecker)
+	fsys, session, err := cred.Login[afero.Fs](context.Background(), portal, cred.NewUsernamePassword("alice", "secret"), cred.Mind{})
+	if err != nil {
+		panic(err)
+	}
+	defer session.Logout()
+
+	hello, err := afero.ReadFile(fsys, "/hello.txt")
+	fmt.Printf("%s %v\n", hello, err)
+	_, err = afero.ReadFile(fsys, "/escape")
+	fmt.Println(errors.Is(err, fs.ErrPermission))
+	// Output:
+	// hello <nil>
+	// true
 }

@@ -25,7 +25,9 @@
 //     bcrypt once) and one throttle (failed logins count per user and address,
 //     across HTTP and FTP together). With neither file, a built-in demo store
 //     of plaintext passwords (alice/wonderland, bob/builder) is used.
-//   - Realm: realms.NewDirectory over -root. Users share the folder, read and
+//   - Realm: realms.NewDirectory over -root, opened as a realms.RootFs: no
+//     name, and no link the host put there, leads outside it, and named
+//     pipes and devices in it are refused. Users share the folder, read and
 //     write; with -anonymous, FTP user "anonymous" gets it read-only.
 //   - Portal: one for both protocols, logging every login (user, remote
 //     address, outcome; never a password).

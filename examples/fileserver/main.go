@@ -16,8 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/spf13/afero"
-
 	"github.com/gocred/gocred/checkers"
 	"github.com/gocred/gocred/cred"
 	"github.com/gocred/gocred/ftpauth"
@@ -67,14 +65,20 @@ func run(c config, log *slog.Logger, stdout io.Writer) error {
 	}
 
 	// Realm: every user shares the folder, read and write; anonymous (FTP
-	// only, see below) reads it.
-	opts := realms.DirectoryOptions{Root: root}
+	// only, see below) reads it. The folder is opened as a RootFs, so no
+	// link in it, wherever the host points it, leads outside.
+	files, err := realms.NewRootFs(root)
+	if err != nil {
+		return fmt.Errorf("-root: %w", err)
+	}
+	defer files.Close()
+	opts := realms.DirectoryOptions{}
 	if c.anonymous {
 		opts.Anonymous = realms.AnonymousReadOnly
 	}
-	realm, err := realms.NewDirectory(afero.NewOsFs(), opts)
+	realm, err := realms.NewDirectory(files, opts)
 	if err != nil {
-		return err
+		return fmt.Errorf("-root %s: %w", root, err)
 	}
 
 	// Portal: one for both protocols, logging every login. With -anonymous
