@@ -65,6 +65,27 @@ func TestForwardedFor(t *testing.T) {
 			t.Fatalf("client %s, want the peer", got)
 		}
 	})
+	t.Run("a zoned peer in a trusted prefix is trusted", func(t *testing.T) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = "[fe80::2%eth0]:40000"
+		r.Header.Set("X-Forwarded-For", "192.0.2.7")
+		if got := ForwardedFor(netip.MustParsePrefix("fe80::/64"))(r).String(); got != "192.0.2.7:0" {
+			t.Fatalf("client %s, want the forwarded one", got)
+		}
+	})
+	t.Run("prefixes that would trust nobody or everybody panic", func(t *testing.T) {
+		bad, _ := netip.ParsePrefix("10.0.0.5") // no /32: a parse error ignored
+		for _, p := range []netip.Prefix{bad, netip.MustParsePrefix("::ffff:10.0.0.5/32"), netip.MustParsePrefix("::ffff:0.0.0.0/80")} {
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Errorf("ForwardedFor(%v) did not panic", p)
+					}
+				}()
+				ForwardedFor(netip.MustParsePrefix("10.0.0.1/32"), p)
+			}()
+		}
+	})
 	t.Run("an IPv4-mapped trusted prefix is its IPv4 prefix", func(t *testing.T) {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = "10.0.0.2:40000"
