@@ -42,7 +42,7 @@
 //
 // The program refuses to start, with a message naming the flag, file and line,
 // on a bad flag, a missing or unreadable file, or a user file line it cannot
-// use. SIGINT or SIGTERM stops it: no new connections, transfers in flight
+// use. SIGINT, SIGTERM or SIGHUP stops it: no new connections, transfers in flight
 // finish, exit status 0.
 //
 // Try it:

@@ -24,7 +24,7 @@ import (
 )
 
 // shutdownTimeout bounds how long requests and transfers in flight may take
-// to finish after SIGINT or SIGTERM.
+// to finish after SIGINT, SIGTERM or SIGHUP.
 const shutdownTimeout = 30 * time.Second
 
 func main() {
@@ -44,8 +44,14 @@ func main() {
 }
 
 // run builds the portal, starts the protocols the flags ask for and serves
-// until SIGINT or SIGTERM.
+// until SIGINT, SIGTERM or SIGHUP.
 func run(c config, log *slog.Logger, stdout io.Writer) error {
+	// Signals are caught from the start: one arriving while the demo
+	// folder is copied or the servers start still stops the program by
+	// the deferred clean-ups below, not by the signal's default action.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+
 	// Checkers: the user files, or the demo store, with a limit, a cache
 	// and one throttle around them.
 	u, err := loadUsers(c, log)
@@ -136,8 +142,8 @@ func run(c config, log *slog.Logger, stdout io.Writer) error {
 		}
 	}
 
-	printHowTo(stdout, u.demo, digestOffered, httpLn, ftpLn, c.anonymous)
-	return serve(log, httpSrv, httpLn, ftpSrv, ftpLn)
+	printHowTo(stdout, u.demo, c.root == "", digestOffered, httpLn, ftpLn, c.anonymous)
+	return serve(ctx, stop, log, httpSrv, httpLn, ftpSrv, ftpLn)
 }
 
 // newHTTPHandler builds the HTTP side: Digest (when the stores can verify
@@ -175,18 +181,23 @@ func newHTTPHandler(c config, portal *cred.Portal, u users, log *slog.Logger) (h
 	return accessLog(log, m.WrapFor(serveAvatar, handlerType)), len(factories) > 1, nil
 }
 
-func printHowTo(w io.Writer, demo, digest bool, httpLn, ftpLn net.Listener, anonymous bool) {
+func printHowTo(w io.Writer, demo, demoFolder, digest bool, httpLn, ftpLn net.Listener, anonymous bool) {
 	login, who := "USER:PASSWORD", "a user from your files"
 	if demo {
 		login, who = "alice:wonderland", "alice, password wonderland"
 		fmt.Fprintln(w, "DEMO users (built in, plaintext, for trying it out): alice/wonderland, bob/builder")
 	}
+	// The demo folder holds hello.txt; a -root of one's own, who knows.
+	file := ""
+	if demoFolder {
+		file = "hello.txt"
+	}
 	if httpLn != nil {
 		url := "http://" + httpLn.Addr().String() + "/"
 		fmt.Fprintf(w, "HTTP: %s\n", url)
-		fmt.Fprintf(w, "  curl -u %s %shello.txt\n", login, url)
+		fmt.Fprintf(w, "  curl -u %s %s%s\n", login, url, file)
 		if digest {
-			fmt.Fprintf(w, "  curl --digest -u %s %shello.txt\n", login, url)
+			fmt.Fprintf(w, "  curl --digest -u %s %s%s\n", login, url, file)
 		}
 	}
 	if ftpLn != nil {
@@ -194,7 +205,7 @@ func printHowTo(w io.Writer, demo, digest bool, httpLn, ftpLn net.Listener, anon
 		host, port, _ := net.SplitHostPort(addr)
 		fmt.Fprintf(w, "FTP: ftp://%s/\n", addr)
 		fmt.Fprintf(w, "  curl -T notes.txt ftp://%s@%s/\n", login, addr)
-		fmt.Fprintf(w, "  curl ftp://%s@%s/hello.txt\n", login, addr)
+		fmt.Fprintf(w, "  curl ftp://%s@%s/%s\n", login, addr, file)
 		fmt.Fprintf(w, "  ftp -p %s %s    (log in as %s)\n", host, port, who)
 		if anonymous {
 			fmt.Fprintf(w, "  curl ftp://%s/    (anonymous, read-only)\n", addr)
@@ -202,12 +213,11 @@ func printHowTo(w io.Writer, demo, digest bool, httpLn, ftpLn net.Listener, anon
 	}
 }
 
-// serve runs the servers until SIGINT or SIGTERM, or until one fails; then it
-// stops accepting, lets what is in flight finish and returns.
-func serve(log *slog.Logger, httpSrv *http.Server, httpLn net.Listener, ftpSrv *ftpauth.Server, ftpLn net.Listener) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
+// serve runs the servers until ctx ends (SIGINT, SIGTERM or SIGHUP: the
+// terminal closed), or until one fails; then it calls stop, so that a second
+// signal kills at once, stops accepting, lets what is in flight finish and
+// returns, so the demo folder's copy is removed.
+func serve(ctx context.Context, stop context.CancelFunc, log *slog.Logger, httpSrv *http.Server, httpLn net.Listener, ftpSrv *ftpauth.Server, ftpLn net.Listener) error {
 	errc := make(chan error, 2)
 	if httpSrv != nil {
 		log.Info("listening", "protocol", "http", "addr", httpLn.Addr().String())

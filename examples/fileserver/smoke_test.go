@@ -500,6 +500,35 @@ func TestFileserverDemo(t *testing.T) {
 			t.Errorf("%s is still there: %v", root, err)
 		}
 	})
+	t.Run("also when the terminal closes (SIGHUP)", func(t *testing.T) {
+		s := start(t)
+		root := s.WaitFor(regexp.MustCompile(`serving a copy of the demo folder.* root=(\S+)`))[1]
+		s.Signal(syscall.SIGHUP)
+		if code := s.Wait(); code != 0 {
+			t.Errorf("exit status %d, want 0", code)
+		}
+		if _, err := os.Stat(root); !os.IsNotExist(err) {
+			t.Errorf("%s is still there: %v", root, err)
+		}
+	})
+}
+
+// With a -root of one's own, the printed lines name the folder, not the
+// demo folder's hello.txt, which it may not hold.
+func TestFileserverHowToForOwnRoot(t *testing.T) {
+	root := t.TempDir()
+	s := start(t, "-root", root)
+	for _, re := range []string{
+		`^  curl -u alice:wonderland ` + regexp.QuoteMeta(s.http) + `/$`,
+		`^  curl ftp://alice:wonderland@` + regexp.QuoteMeta(s.ftp) + `/$`,
+	} {
+		if !s.Eventually(regexp.MustCompile(re), 10*time.Second) {
+			t.Errorf("no line matching %s", re)
+		}
+	}
+	if s.Saw(regexp.MustCompile(`hello\.txt`)) {
+		t.Errorf("it points at hello.txt, which %s does not hold:\n%s", root, s.Output())
+	}
 }
 
 func TestFileserverAnonymousFTP(t *testing.T) {

@@ -67,11 +67,19 @@ func Start(t testing.TB, bin string, args ...string) *Process {
 		close(p.done)
 	}()
 	t.Cleanup(func() {
+		// SIGTERM first, so the program cleans up after itself (the
+		// fileserver removes its copy of the demo folder); killed if it
+		// has not exited a few seconds later.
 		select {
 		case <-p.done:
 		default:
-			p.cmd.Process.Kill()
-			<-p.done
+			p.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-p.done:
+			case <-time.After(5 * time.Second):
+				p.cmd.Process.Kill()
+				<-p.done
+			}
 		}
 		if t.Failed() {
 			t.Logf("output of %s:\n%s", bin, p.Output())
