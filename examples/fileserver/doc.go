@@ -45,6 +45,12 @@
 // use. SIGINT, SIGTERM or SIGHUP stops it: no new connections, transfers in flight
 // finish, exit status 0.
 //
+// FTP's passive data ports are opened on every address of the host
+// (ftpserverlib's choice, whatever -ftp says): a data connection that
+// reaches another address than -ftp's is closed at once and never becomes
+// a transfer, but the ports can be seen from outside while they wait; a
+// firewall keeps them in if that matters.
+//
 // Try it:
 //
 //	go run ./examples/fileserver
