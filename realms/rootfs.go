@@ -27,6 +27,16 @@ import (
 // that would escape through a link, fail with an error matching
 // fs.ErrPermission.
 //
+// As os.Root resolves them: a symbolic link with an absolute target is
+// never followed, even to a file inside the directory (write relative
+// ones), and a name passes through at most 8 links. A hard link is the
+// file itself, wherever else it appears: one the host made to a file
+// outside the directory is read, written and chmodded as any file inside
+// (who may make hard links to files they do not own is the kernel's
+// fs.protected_hardlinks). The directory is the one opened: renaming it,
+// or pointing a link that named it elsewhere, goes unseen until the
+// RootFs is opened again.
+//
 // Build one with NewRootFs; Close releases the directory.
 type RootFs struct {
 	root *os.Root
@@ -114,10 +124,16 @@ func (r *RootFs) Open(name string) (afero.File, error) {
 }
 
 // OpenFile opens name with flag, creating it with perm. A named pipe,
-// device or socket is refused: it is opened without blocking (a pipe
-// without a writer would block the open), then closed.
+// device or socket is refused without being opened (opening a device can
+// act on it; a pipe without a writer would block); should one take a
+// regular file's place in between, it is opened without blocking and
+// without becoming a controlling terminal, seen for what it is, and
+// closed.
 func (r *RootFs) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
-	f, err := r.root.OpenFile(rel(name), flag|syscall.O_NONBLOCK, perm)
+	if fi, err := r.root.Stat(rel(name)); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: notRegular}
+	}
+	f, err := r.root.OpenFile(rel(name), flag|syscall.O_NONBLOCK|syscall.O_NOCTTY, perm)
 	if err != nil {
 		if errors.Is(err, syscall.ENXIO) { // a pipe opened for writing, without a reader
 			return nil, &fs.PathError{Op: "open", Path: name, Err: notRegular}

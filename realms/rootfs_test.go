@@ -120,6 +120,19 @@ func TestRootFsKeepsHostLinksInside(t *testing.T) {
 		t.Errorf("listing the root: %d entries, %v; want all 8", len(names), err)
 	}
 
+	// A device node (/dev/null's numbers; making one needs root) is
+	// refused like the pipe.
+	if err := syscall.Mknod(filepath.Join(root, "null"), syscall.S_IFCHR|0o666, 1<<8|3); err == nil {
+		if _, err := files.Open("null"); !errors.Is(err, fs.ErrPermission) {
+			t.Errorf("opening a device node: %v, want a permission error", err)
+		}
+		if code, _ := get(handlerOf(t, d, cred.UserID("alice")), "/null"); code != http.StatusForbidden {
+			t.Errorf("GET of a device node: %d, want 403", code)
+		}
+	} else if !errors.Is(err, syscall.EPERM) {
+		t.Fatal(err)
+	}
+
 	done := make(chan error, 2)
 	go func() { _, err := files.Open("fifo"); done <- err }()
 	go func() { _, err := files.OpenFile("fifo", os.O_WRONLY, 0); done <- err }()

@@ -26,9 +26,13 @@
 //     across HTTP and FTP together). With neither file, a built-in demo store
 //     of plaintext passwords (alice/wonderland, bob/builder) is used.
 //   - Realm: realms.NewDirectory over -root, opened as a realms.RootFs: no
-//     name, and no link the host put there, leads outside it, and named
-//     pipes and devices in it are refused. Users share the folder, read and
-//     write; with -anonymous, FTP user "anonymous" gets it read-only.
+//     name, and no symbolic link the host put there, leads outside it
+//     (links with absolute targets are not followed at all; hard links are
+//     the files themselves), and named pipes and devices in it are
+//     refused. -root is opened once, at start: a directory moved into its
+//     place later is not seen until a restart. Users share the folder,
+//     read and write; with -anonymous, FTP user "anonymous" gets it
+//     read-only.
 //   - Portal: one for both protocols, logging every login (user, remote
 //     address, outcome; never a password).
 //
