@@ -51,6 +51,10 @@ func run(c config, log *slog.Logger, stdout io.Writer) error {
 	// the deferred clean-ups below, not by the signal's default action.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	// The first signal also restores the default action, so a second one
+	// kills at once, also while start-up is stuck (a user file that is a
+	// named pipe, a hung network file system).
+	context.AfterFunc(ctx, stop)
 
 	// Checkers: the user files, or the demo store, with a limit, a cache
 	// and one throttle around them.
@@ -142,6 +146,10 @@ func run(c config, log *slog.Logger, stdout io.Writer) error {
 		}
 	}
 
+	if ctx.Err() != nil {
+		log.Info("stopped before serving")
+		return nil
+	}
 	printHowTo(stdout, u.demo, c.root == "", digestOffered, httpLn, ftpLn, c.anonymous)
 	return serve(ctx, stop, log, httpSrv, httpLn, ftpSrv, ftpLn)
 }
@@ -214,7 +222,7 @@ func printHowTo(w io.Writer, demo, demoFolder, digest bool, httpLn, ftpLn net.Li
 }
 
 // serve runs the servers until ctx ends (SIGINT, SIGTERM or SIGHUP: the
-// terminal closed), or until one fails; then it calls stop, so that a second
+// terminal closed), or until one fails; then it calls stop, so that a
 // signal kills at once, stops accepting, lets what is in flight finish and
 // returns, so the demo folder's copy is removed.
 func serve(ctx context.Context, stop context.CancelFunc, log *slog.Logger, httpSrv *http.Server, httpLn net.Listener, ftpSrv *ftpauth.Server, ftpLn net.Listener) error {

@@ -605,3 +605,22 @@ func TestFileserverOneProtocol(t *testing.T) {
 		}
 	})
 }
+
+// Start-up stuck reading a user file that is a named pipe nobody writes
+// to: the first signal cannot interrupt the read, but restores the
+// signal's default action, so a second one kills the program at once (the
+// signals were swallowed while start-up lasted).
+func TestFileserverSecondSignalEndsAStuckStart(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "users.htpasswd")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := exampletest.Start(t, bin, "-http", "127.0.0.1:0", "-ftp", "", "-htpasswd", fifo)
+	time.Sleep(300 * time.Millisecond) // let it reach the read
+	p.Signal(syscall.SIGTERM)
+	time.Sleep(200 * time.Millisecond)
+	p.Signal(syscall.SIGTERM)
+	if code := p.Wait(); code != -1 {
+		t.Errorf("exit code %d, want -1 (killed by the second signal)", code)
+	}
+}
