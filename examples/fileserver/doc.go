@@ -46,8 +46,9 @@
 //
 // The program refuses to start, with a message naming the flag, file and line,
 // on a bad flag, a missing or unreadable file, or a user file line it cannot
-// use. SIGINT, SIGTERM or SIGHUP stops it: no new connections, transfers in flight
-// finish, exit status 0.
+// use. SIGINT, SIGTERM or SIGHUP (unless started under nohup) stops it: no
+// new connections, transfers in flight finish, exit status 0; a second
+// signal ends it at once.
 //
 // FTP's passive data ports are opened on every address of the host
 // (ftpserverlib's choice, whatever -ftp says): a data connection that

@@ -49,7 +49,11 @@ func run(c config, log *slog.Logger, stdout io.Writer) error {
 	// Signals are caught from the start: one arriving while the demo
 	// folder is copied or the servers start still stops the program by
 	// the deferred clean-ups below, not by the signal's default action.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+	if signal.Ignored(syscall.SIGHUP) {
+		sigs = sigs[:2] // started under nohup: closing the terminal must not stop it
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	defer stop()
 	// The first signal also restores the default action, so a second one
 	// kills at once, also while start-up is stuck (a user file that is a
@@ -61,6 +65,10 @@ func run(c config, log *slog.Logger, stdout io.Writer) error {
 	u, err := loadUsers(c, log)
 	if err != nil {
 		return err
+	}
+	if ctx.Err() != nil {
+		log.Info("stopped before serving")
+		return nil
 	}
 
 	root := c.root

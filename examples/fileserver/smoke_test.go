@@ -330,7 +330,9 @@ func TestFileserver(t *testing.T) {
 	})
 
 	t.Run("SIGTERM stops accepting, lets transfers in flight finish and exits 0", func(t *testing.T) {
-		big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+		// 16 MiB: more than the loopback's socket buffers hold, so the
+		// HTTP handler is still writing when the signal comes.
+		big := bytes.Repeat([]byte("0123456789abcdef"), 1<<20)
 		if err := os.WriteFile(filepath.Join(root, "big.bin"), big, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -341,10 +343,10 @@ func TestFileserver(t *testing.T) {
 		results := make(chan result, 2)
 		// About three seconds each at this rate.
 		go func() {
-			results <- result{"HTTP", exampletest.Curl(t, "--limit-rate", "350k", "-u", "apr1:apr1-pw", s.http+"/big.bin")}
+			results <- result{"HTTP", exampletest.Curl(t, "--limit-rate", "5M", "-u", "apr1:apr1-pw", s.http+"/big.bin")}
 		}()
 		go func() {
-			results <- result{"FTP", exampletest.Curl(t, "--limit-rate", "350k", "ftp://apr1:apr1-pw@"+s.ftp+"/big.bin")}
+			results <- result{"FTP", exampletest.Curl(t, "--limit-rate", "5M", "ftp://apr1:apr1-pw@"+s.ftp+"/big.bin")}
 		}()
 		// Wait until both transfers have started.
 		s.WaitFor(regexp.MustCompile(`msg="http request" method=GET path=/big.bin|protocol=ftp user=apr1 outcome=success`))
@@ -366,6 +368,12 @@ func TestFileserver(t *testing.T) {
 		}
 		if code := s.Wait(); code != 0 {
 			t.Errorf("exit status %d, want 0", code)
+		}
+		// The access log line is written when the handler returns: after
+		// the shutdown began, or the HTTP transfer was not in flight.
+		out := s.Output()
+		if i, j := strings.Index(out, `msg="shutting down`), strings.Index(out, "path=/big.bin"); i < 0 || j < i {
+			t.Errorf("the HTTP transfer ended before the signal (log at %d, shutdown at %d): the test did not test draining", j, i)
 		}
 	})
 }
@@ -498,6 +506,20 @@ func TestFileserverDemo(t *testing.T) {
 		}
 		if _, err := os.Stat(root); !os.IsNotExist(err) {
 			t.Errorf("%s is still there: %v", root, err)
+		}
+	})
+	t.Run("but not under nohup, which asked for SIGHUP to be ignored", func(t *testing.T) {
+		exampletest.Need(t, "nohup")
+		p := exampletest.Start(t, "nohup", bin, "-http", "127.0.0.1:0", "-ftp", "127.0.0.1:0")
+		p.WaitFor(httpLine)
+		p.Signal(syscall.SIGHUP)
+		time.Sleep(500 * time.Millisecond)
+		if p.Saw(regexp.MustCompile(`shutting down`)) {
+			t.Fatalf("SIGHUP stopped it under nohup:\n%s", p.Output())
+		}
+		p.Signal(syscall.SIGTERM)
+		if code := p.Wait(); code != 0 {
+			t.Errorf("exit status %d after SIGTERM, want 0", code)
 		}
 	})
 	t.Run("also when the terminal closes (SIGHUP)", func(t *testing.T) {
