@@ -82,8 +82,9 @@ type DirectoryOptions struct {
 // turning PerUser on never changes who may log in. The jail is lexical:
 // symbolic links already on disk under a root are followed, wherever they
 // point, unless the afero.Fs is a RootFs, which keeps every name,
-// symbolic links included, inside its directory (with PerUser, inside the
-// whole RootFs, not each user's directory; see RootFs for hard links). Through the jail, clients cannot make links (one made
+// symbolic links included, inside its directory (with PerUser, inside
+// the whole RootFs, not each user's directory; see RootFs for hard
+// links). Through the jail, clients cannot make links (one made
 // in a shared root would be followed from AnonymousDir too), nor move one
 // or a directory holding one (a relative link moved shallower would point
 // above the root: a permission error; over a file system that cannot

@@ -32,8 +32,8 @@ import (
 // ones), and a name passes through at most 8 links. A hard link is the
 // file itself, wherever else it appears: one the host made to a file
 // outside the directory is read, written and chmodded as any file inside
-// (who may make hard links to files they do not own is the kernel's
-// fs.protected_hardlinks). The directory is the one opened: renaming it,
+// (on Linux, who may make hard links to files they do not own is the
+// kernel's fs.protected_hardlinks). The directory is the one opened: renaming it,
 // or pointing a link that named it elsewhere, goes unseen until the
 // RootFs is opened again.
 //
