@@ -168,7 +168,25 @@ func (d *Driver) ClientConnected(cc ftpserver.ClientContext) (string, error) {
 		return replyShuttingDown, errShuttingDown
 	}
 	d.sessions[cc] = s
+	if s.conn != nil {
+		s.loginBy = time.AfterFunc(d.opts.LoginWithin, func() { d.loginOverdue(s) })
+	}
 	return d.opts.Banner, nil
+}
+
+// loginOverdue closes a control connection on which no login has
+// succeeded within Options.LoginWithin of its opening: without it, a
+// client sending NOOP now and then would hold a connection slot for ever
+// without ever giving a password.
+func (d *Driver) loginOverdue(s *session) {
+	s.mu.Lock()
+	authed := s.authed
+	s.mu.Unlock()
+	if authed {
+		return
+	}
+	d.log.Info("ftp connection closed: no login in time", "remote", s.cc.RemoteAddr().String(), "within", d.opts.LoginWithin.String())
+	_ = s.conn.Close()
 }
 
 // ClientDisconnected ends the session: it runs the realm's logout for the
@@ -220,6 +238,9 @@ func (d *Driver) graceOver(s *session) {
 // (to Shutdown) until the logout has returned.
 func (d *Driver) endSession(s *session) {
 	s.ended.Do(func() {
+		if s.loginBy != nil {
+			s.loginBy.Stop()
+		}
 		s.mu.Lock()
 		user := s.user
 		s.mu.Unlock()

@@ -37,7 +37,7 @@ func (l *controlListener) Accept() (net.Conn, error) {
 			return nil, err // unchanged: ftpserverlib recognises a closed listener by its text
 		}
 		key := c.RemoteAddr().String()
-		ip := addrPort(c.RemoteAddr()).Addr()
+		ip := perAddrKey(addrPort(c.RemoteAddr()).Addr())
 		cc := &countedConn{Conn: c}
 		cc.release = func() { l.release(key, ip, cc) }
 		l.mu.Lock()
@@ -63,6 +63,18 @@ func (l *controlListener) Accept() (net.Conn, error) {
 		}
 		return cc, nil
 	}
+}
+
+// perAddrKey is what MaxConnectionsPerAddr counts by: an IPv4 address
+// (IPv4-mapped IPv6 too), or an IPv6 address's /64, which one host usually
+// holds whole and can draw any number of addresses from.
+func perAddrKey(ip netip.Addr) netip.Addr {
+	ip = ip.Unmap().WithZone("")
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.Addr()
+	}
+	return ip
 }
 
 // conn returns the open control connection from remote, or nil.
@@ -158,7 +170,7 @@ func (l *passiveListener) Accept() (net.Conn, error) {
 		_ = c.Close()
 		return nil, errShuttingDown
 	}
-	return &trackedConn{Conn: c, end: l.d.transferEnd}, nil
+	return &trackedConn{Conn: c, idle: l.d.opts.IdleTimeout, end: l.d.transferEnd}, nil
 }
 
 // Close closes the listener and forgets it.
@@ -169,10 +181,27 @@ func (l *passiveListener) Close() error {
 
 // trackedConn is an accepted data connection: an in-flight transfer until
 // ftpserverlib closes it, which it does before sending the final reply.
+// Each read and write must make progress within idle (Options.IdleTimeout):
+// ftpserverlib sets no deadline on data connections, and keeps the control
+// connection alive while a transfer is open, so a client that stops
+// reading a listing held its session, and the listing's memory, for ever.
 type trackedConn struct {
 	net.Conn
+	idle time.Duration
 	once sync.Once
 	end  func()
+}
+
+// Read reads with a deadline of idle from now.
+func (c *trackedConn) Read(p []byte) (int, error) {
+	_ = c.Conn.SetReadDeadline(time.Now().Add(c.idle))
+	return c.Conn.Read(p)
+}
+
+// Write writes with a deadline of idle from now.
+func (c *trackedConn) Write(p []byte) (int, error) {
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.idle))
+	return c.Conn.Write(p)
 }
 
 // Close closes the data connection and ends the transfer once.

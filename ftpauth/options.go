@@ -15,6 +15,7 @@ const (
 	DefaultBanner         = "gocred FTP server ready."
 	DefaultIdleTimeout    = 5 * time.Minute
 	DefaultLoginTimeout   = 30 * time.Second
+	DefaultLoginWithin    = time.Minute
 	DefaultMaxConnections = 100
 	// DefaultMaxConnectionsPerAddr leaves room for clients that open
 	// several connections for parallel transfers.
@@ -72,10 +73,15 @@ type Options struct {
 	// LoginTimeout bounds one USER/PASS check through the portal, including
 	// any throttle delay (DefaultLoginTimeout when zero).
 	LoginTimeout time.Duration
+	// LoginWithin closes a control connection that has not logged in this
+	// long after it opened, whatever it sends meanwhile (NOOP every
+	// minute held a slot for ever): DefaultLoginWithin when zero.
+	LoginWithin time.Duration
 	// MaxConnections caps simultaneous control connections; more are
 	// answered "421" and closed (DefaultMaxConnections when zero).
 	MaxConnections int
-	// MaxConnectionsPerAddr caps them per client IP address, so that one
+	// MaxConnectionsPerAddr caps them per client IP address (an IPv6
+	// address by its /64, which one host usually has whole), so that one
 	// client, logged in or not, cannot hold every slot
 	// (DefaultMaxConnectionsPerAddr when zero).
 	MaxConnectionsPerAddr int
@@ -110,6 +116,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.LoginTimeout < 0 {
 		return o, fmt.Errorf("ftpauth: Options.LoginTimeout is negative (%v)", o.LoginTimeout)
+	}
+	if o.LoginWithin == 0 {
+		o.LoginWithin = DefaultLoginWithin
+	}
+	if o.LoginWithin < 0 {
+		return o, fmt.Errorf("ftpauth: Options.LoginWithin is negative (%v)", o.LoginWithin)
 	}
 	if o.MaxConnections == 0 {
 		o.MaxConnections = DefaultMaxConnections

@@ -1,0 +1,157 @@
+package ftpauth
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A connection that never logs in is closed Options.LoginWithin after it
+// opened, however busy it keeps itself with NOOP; one that logged in is
+// not.
+func TestAConnectionMustLogInWithinLoginWithin(t *testing.T) {
+	f := newFixture(t, fixtureConfig{opts: Options{LoginWithin: time.Second}})
+	idle := f.raw()
+	loggedIn := rawLogin(t, f, "alice")
+	deadline := time.Now().Add(5 * time.Second)
+	closed := false
+	for time.Now().Before(deadline) {
+		if _, err := idle.Cmd("NOOP"); err != nil {
+			closed = true
+			break
+		}
+		if _, err := idle.ReadLine(); err != nil {
+			closed = true
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if !closed {
+		t.Fatal("a connection sending NOOP without logging in was still open after 5 s (LoginWithin 1 s)")
+	}
+	if code, _ := cmd(t, loggedIn, "NOOP"); code != 200 {
+		t.Errorf("the logged-in connection: NOOP answered %d, want 200 (still open)", code)
+	}
+	if !strings.Contains(f.log.String(), "no login in time") {
+		t.Errorf("no log line for the closed connection:\n%s", f.log.String())
+	}
+}
+
+// fakeRemoteListener hands out connections that say they come from the
+// next of addrs, so per-address caps can be tested for addresses the
+// loopback cannot have.
+type fakeRemoteListener struct {
+	net.Listener
+	addrs chan netip.AddrPort
+}
+
+type fakeRemoteConn struct {
+	net.Conn
+	remote net.Addr
+}
+
+func (c *fakeRemoteConn) RemoteAddr() net.Addr { return c.remote }
+
+func (l *fakeRemoteListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &fakeRemoteConn{Conn: c, remote: net.TCPAddrFromAddrPort(<-l.addrs)}, nil
+}
+
+// The per-address cap counts an IPv6 client by its /64: a host holding a
+// whole /64 could otherwise open any number of connections, each from an
+// address of its own. IPv4 addresses count one by one.
+func TestPerAddressCapCountsIPv6ByItsSlash64(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs := make(chan netip.AddrPort, 16)
+	l := &controlListener{Listener: &fakeRemoteListener{Listener: inner, addrs: addrs}, max: 100, maxPerAddr: 2, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	defer l.Close()
+	for _, a := range []string{
+		"[2001:db8:1:2::1]:1000", "[2001:db8:1:2::2]:1000", "[2001:db8:1:2:ffff::3]:1000", // one /64: the third is refused
+		"[2001:db8:1:3::1]:1000",                                      // another /64
+		"192.0.2.1:1000", "[::ffff:192.0.2.1]:1001", "192.0.2.1:1002", // mapped is the same IPv4 address: the third is refused
+		"192.0.2.2:1000", // IPv4 addresses count one by one
+	} {
+		addrs <- netip.MustParseAddrPort(a)
+	}
+	accepted := make(chan string, 16)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				close(accepted)
+				return
+			}
+			accepted <- c.RemoteAddr().String()
+		}
+	}()
+	var clients []net.Conn
+	for range 8 {
+		c, err := net.Dial("tcp", inner.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+		time.Sleep(20 * time.Millisecond) // one at a time, in addrs' order
+	}
+	defer func() {
+		for _, c := range clients {
+			c.Close()
+		}
+	}()
+	var got []string
+	for len(got) < 6 {
+		select {
+		case a := <-accepted:
+			got = append(got, a)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("accepted only %v", got)
+		}
+	}
+	want := "[[2001:db8:1:2::1]:1000 [2001:db8:1:2::2]:1000 [2001:db8:1:3::1]:1000 192.0.2.1:1000 192.0.2.1:1001 192.0.2.2:1000]"
+	if fmt.Sprint(got) != want {
+		t.Fatalf("accepted %v, want %s", got, want)
+	}
+}
+
+// A client that opens a download and stops reading is cut off after
+// Options.IdleTimeout without progress: ftpserverlib sets no deadline on
+// data connections, and kept the session (and what it holds) for ever.
+func TestAStalledTransferTimesOut(t *testing.T) {
+	f := newFixture(t, fixtureConfig{opts: Options{IdleTimeout: time.Second}})
+	big := strings.Repeat("0123456789abcdef", 1<<20) // 16 MiB: more than the socket buffers hold
+	if err := os.WriteFile(filepath.Join(f.dir, "big.bin"), []byte(big), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := rawLogin(t, f, "alice")
+	cmd(t, c, "TYPE I")
+	dc := epsv(t, f, c)
+	defer dc.Close()
+	_ = dc.SetReadBuffer(4096)
+	id, err := c.Cmd("RETR big.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.StartResponse(id)
+	defer c.EndResponse(id)
+	start := time.Now()
+	if code, _, _ := c.ReadResponse(150); code != 150 {
+		t.Fatalf("RETR: %d, want 150", code)
+	}
+	code, msg, _ := c.ReadResponse(0)
+	if took := time.Since(start); code < 400 || took > 8*time.Second {
+		t.Fatalf("a transfer nobody reads: %d %q after %v; want an error within a few seconds", code, msg, took)
+	}
+}
