@@ -76,10 +76,11 @@ const DefaultThrottleMaxKeys = 100000
 
 // MemoryThrottleStore is a ThrottleStore in this process's memory, for a
 // single server. It holds at most its maximum number of keys: expired keys
-// are dropped as it goes and, if it is still full, an arbitrary key is
-// evicted to make room (which forgets that key's failures; size it for
-// the traffic you expect under attack). It is sharded to spread lock
-// contention.
+// are dropped as it goes, a key whose attempts were all forgiven at once,
+// and, if it is still full, one of a few keys taken at random is evicted
+// to make room, the one with the fewest failures and not locked out if it
+// can (which forgets that key's failures; size it for the traffic you
+// expect under attack). It is sharded to spread lock contention.
 type MemoryThrottleStore struct {
 	seed   maphash.Seed
 	shards []throttleShard
@@ -180,7 +181,8 @@ func (s *MemoryThrottleStore) Succeed(ctx context.Context, unblock, forgive []Th
 // block below the lockout is ended rather than cut to the new backoff.
 func (s *MemoryThrottleStore) forgiveLocked(keys []ThrottleKey, now time.Time, lift bool) {
 	for _, k := range keys {
-		e := s.shard(k.Key).entries[k.Key]
+		sh := s.shard(k.Key)
+		e := sh.entries[k.Key]
 		if e == nil || e.count == 0 {
 			continue
 		}
@@ -193,6 +195,12 @@ func (s *MemoryThrottleStore) forgiveLocked(keys []ThrottleKey, now time.Time, l
 			if until.Before(e.blocked) {
 				e.blocked = until
 			}
+		}
+		if e.count == 0 && !now.Before(e.blocked) {
+			// Nothing left to remember. Kept, keys of forgiven attempts
+			// (a client hanging up while queued, free for it) would fill
+			// the store and push out the counts that matter.
+			delete(sh.entries, k.Key)
 		}
 	}
 }
@@ -289,21 +297,33 @@ func (sh *throttleShard) insert(key string, e *throttleEntry, now time.Time) {
 		}
 	}
 	if len(sh.entries) >= sh.max {
-		// Evict an arbitrary key (Go randomises map order), preferring one
-		// that is not blocked, so flooding the store with new keys is less
-		// likely to lift a lockout.
+		// Evict one of 8 keys taken at random (Go randomises map order):
+		// one that is not blocked before one that is, then the one with
+		// the fewest failures, so that flooding the store with new keys
+		// neither lifts a lockout nor wipes a count near its limit.
 		victim, sampled := "", 0
+		var worst *throttleEntry
 		for k, old := range sh.entries {
-			if sampled == 0 || !now.Before(old.blocked) {
-				victim = k
+			if worst == nil || evictBefore(old, worst, now) {
+				victim, worst = k, old
 			}
-			if sampled++; sampled == 8 || !now.Before(old.blocked) {
+			if sampled++; sampled == 8 {
 				break
 			}
 		}
 		delete(sh.entries, victim)
 	}
 	sh.entries[key] = e
+}
+
+// evictBefore reports whether a is a better key to forget than b: not
+// blocked where b is, or as blocked and fewer failures.
+func evictBefore(a, b *throttleEntry, now time.Time) bool {
+	aBlocked, bBlocked := now.Before(a.blocked), now.Before(b.blocked)
+	if aBlocked != bBlocked {
+		return !aBlocked
+	}
+	return a.count < b.count
 }
 
 var _ ThrottleStore = (*MemoryThrottleStore)(nil)
