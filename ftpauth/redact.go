@@ -2,6 +2,7 @@ package ftpauth
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 )
@@ -16,13 +17,25 @@ import (
 // PASS on the line and whatever follows it.
 type redactHandler struct{ slog.Handler }
 
+// A line that does not start with something shaped like a command (three
+// or four ASCII letters), such as a password pasted on a line of its own or
+// typed at the wrong prompt, is replaced by its length wherever
+// ftpserverlib logs it: as an unknown command, as a received line, or
+// quoted in the reply to an unknown command.
 func (h redactHandler) Handle(ctx context.Context, r slog.Record) error {
 	redacted := false
 	var attrs []slog.Attr
 	r.Attrs(func(a slog.Attr) bool {
-		if k := a.Value.Kind(); (k == slog.KindString || k == slog.KindAny) && mentionsPass(a.Value.String()) {
+		k := a.Value.Kind()
+		switch {
+		case (k == slog.KindString || k == slog.KindAny) && mentionsPass(a.Value.String()):
 			a = slog.String(a.Key, "PASS <redacted>")
 			redacted = true
+		case k == slog.KindString && (a.Key == "command" || a.Key == "line"):
+			if v, ok := redactNonCommand(a.Key, a.Value.String()); ok {
+				a = slog.String(a.Key, v)
+				redacted = true
+			}
 		}
 		attrs = append(attrs, a)
 		return true
@@ -54,4 +67,61 @@ func (h redactHandler) WithGroup(name string) slog.Handler {
 // such a word (PASSIVE, COMPASS) is redacted too.
 func mentionsPass(s string) bool {
 	return strings.Contains(strings.ToUpper(s), "PASS")
+}
+
+// unknownReply starts ftpserverlib's reply to an unknown command, which
+// quotes it.
+const unknownReply = "500 Unknown command "
+
+// redactNonCommand returns what to log for attribute key ("command": an
+// unknown command; "line": a line received or a reply) holding v, and
+// whether it differs from v: a command, or a received line's first word,
+// or the command quoted in the reply to an unknown one, that is not shaped
+// like an FTP command becomes its length.
+func redactNonCommand(key, v string) (string, bool) {
+	switch {
+	case key == "command":
+		if !commandShaped(v) {
+			return fmt.Sprintf("<not a command, %d bytes>", len(v)), true
+		}
+	case strings.HasPrefix(v, unknownReply):
+		if q := strings.TrimPrefix(v, unknownReply); !commandShaped(strings.Trim(q, `"`)) {
+			return unknownReply + fmt.Sprintf("<not a command, %d bytes>", len(q)), true
+		}
+	default:
+		word, _, _ := strings.Cut(v, " ")
+		if !commandShaped(word) && !replyShaped(word) {
+			return fmt.Sprintf("<not a command, %d bytes>", len(v)), true
+		}
+	}
+	return v, false
+}
+
+// commandShaped reports whether s could be an FTP command: three or four
+// ASCII letters (RFC 959 commands and their extensions all are).
+func commandShaped(s string) bool {
+	if len(s) < 3 || len(s) > 4 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// replyShaped reports whether s starts a reply line the server sends:
+// three digits, perhaps followed by '-' for a multi-line reply.
+func replyShaped(s string) bool {
+	s = strings.TrimSuffix(s, "-")
+	if len(s) != 3 {
+		return false
+	}
+	for i := 0; i < 3; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -80,3 +80,28 @@ func TestAMalformedPASSLineIsNotLogged(t *testing.T) {
 		})
 	}
 }
+
+// A line that does not start like a command (a password pasted on a line
+// of its own, or with PASS mangled past recognition) is logged as its
+// length wherever ftpserverlib logs it; unknown commands shaped like one
+// are logged as they are.
+func TestLinesThatAreNoCommandAreLoggedAsTheirLength(t *testing.T) {
+	for _, tc := range []struct{ msg, key, value, want string }{
+		{"Unknown command", "command", "ZQ13BARE", "<not a command, 8 bytes>"},
+		{"Unknown command", "command", "P\x00ASS\tZQ7NUL", "<not a command, 12 bytes>"},
+		{"Unknown command", "command", "\uff30ASS\tZQ15FW", "<not a command, 13 bytes>"},
+		{"Received line", "line", "Zq13bare", "<not a command, 8 bytes>"},
+		{"Received line", "line", "correct horse battery staple", "<not a command, 28 bytes>"},
+		{"Answer couldn't be sent", "line", `500 Unknown command "ZQ13BARE"`, "500 Unknown command <not a command, 10 bytes>"},
+		{"Unknown command", "command", "XYZW", "XYZW"},
+		{"Received line", "line", "RETR notes.txt", "RETR notes.txt"},
+		{"Answer couldn't be sent", "line", "226 Closing data connection", "226 Closing data connection"},
+		{"Answer couldn't be sent", "line", `500 Unknown command "XYZW"`, `500 Unknown command "XYZW"`},
+	} {
+		var buf bytes.Buffer
+		slog.New(redactHandler{slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})}).Warn(tc.msg, tc.key, tc.value)
+		if want := tc.key + "=" + strconv.Quote(tc.want); !strings.Contains(buf.String(), want) && !strings.Contains(buf.String(), tc.key+"="+tc.want+"\n") {
+			t.Errorf("%s %q: logged %q, want %s", tc.msg, tc.value, buf.String(), want)
+		}
+	}
+}
