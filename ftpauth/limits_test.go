@@ -155,3 +155,56 @@ func TestAStalledTransferTimesOut(t *testing.T) {
 		t.Fatalf("a transfer nobody reads: %d %q after %v; want an error within a few seconds", code, msg, took)
 	}
 }
+
+// REST past the end of a file being uploaded, or before any file's start,
+// is refused: an upload at REST 1000000000000 made a sparse file a
+// terabyte long. A REST within the file still resumes the upload.
+func TestRestartOffsetsStayWithinTheFile(t *testing.T) {
+	f := newFixture(t, fixtureConfig{})
+	c := rawLogin(t, f, "alice")
+	cmd(t, c, "TYPE I")
+	upload := func(name, data string, rest int64) int {
+		t.Helper()
+		if code, msg := cmd(t, c, "REST %d", rest); code != 350 {
+			t.Fatalf("REST %d: %d %q", rest, code, msg)
+		}
+		dc := epsv(t, f, c)
+		id, err := c.Cmd("STOR %s", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.StartResponse(id)
+		defer c.EndResponse(id)
+		code, _, _ := c.ReadResponse(0)
+		if code == 150 {
+			dc.Write([]byte(data))
+			dc.Close()
+			code, _, _ = c.ReadResponse(0)
+		} else {
+			dc.Close()
+		}
+		return code
+	}
+	if code := upload("sparse.bin", "x", 1000000000000); code < 400 {
+		t.Errorf("STOR at REST 1000000000000: %d, want a refusal", code)
+	}
+	if fi, err := os.Stat(filepath.Join(f.dir, "sparse.bin")); err == nil && fi.Size() > 1 {
+		t.Errorf("sparse.bin is %d bytes long", fi.Size())
+	}
+	if err := os.WriteFile(filepath.Join(f.dir, "part.bin"), []byte("first "), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code := upload("part.bin", "second", 6); code != 226 {
+		t.Errorf("STOR at REST 6 (the file's length): %d, want 226", code)
+	}
+	if got, _ := os.ReadFile(filepath.Join(f.dir, "part.bin")); string(got) != "first second" {
+		t.Errorf("resumed upload: %q", got)
+	}
+	if code, _ := cmd(t, c, "REST -5"); code == 350 {
+		dc := epsv(t, f, c)
+		defer dc.Close()
+		if code, _ := cmd(t, c, "RETR hello.txt"); code < 400 {
+			t.Errorf("RETR at REST -5: %d, want a refusal", code)
+		}
+	}
+}

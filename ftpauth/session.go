@@ -2,6 +2,7 @@ package ftpauth
 
 import (
 	"errors"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -174,7 +175,7 @@ func (f sessionFs) leave() {
 
 var _ afero.Fs = sessionFs{}
 
-func (f sessionFs) open(name string, open func() (afero.File, error)) (afero.File, error) {
+func (f sessionFs) open(name string, write bool, open func() (afero.File, error)) (afero.File, error) {
 	done, err := f.use("open", name)
 	if err != nil {
 		return nil, err
@@ -196,12 +197,12 @@ func (f sessionFs) open(name string, open func() (afero.File, error)) (afero.Fil
 	}
 	opened = true
 	// The file stays in use until closed: the session's logout waits for it.
-	return &trackedFile{File: file, end: end}, nil
+	return &trackedFile{File: file, end: end, write: write}, nil
 }
 
 // Open opens a file or directory for reading.
 func (f sessionFs) Open(name string) (afero.File, error) {
-	return f.open(name, func() (afero.File, error) { return f.Fs.Open(name) })
+	return f.open(name, false, func() (afero.File, error) { return f.Fs.Open(name) })
 }
 
 // uploadPerm is the mode of files created by uploads. ftpserverlib asks for
@@ -220,7 +221,7 @@ const uploadPerm os.FileMode = 0o644
 func (f sessionFs) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
 	perm &= uploadPerm
 	if flag&os.O_TRUNC != 0 && flag&(os.O_WRONLY|os.O_RDWR) != 0 && flag&os.O_APPEND == 0 {
-		return f.open(name, func() (afero.File, error) {
+		return f.open(name, true, func() (afero.File, error) {
 			// Whether this open creates the file is decided by the open
 			// itself (O_EXCL), so that a failed upload never removes a
 			// file that another session made, nor a symbolic link.
@@ -235,7 +236,7 @@ func (f sessionFs) OpenFile(name string, flag int, perm os.FileMode) (afero.File
 			return &lazyTruncFile{File: file, fs: f.Fs, name: name, created: created}, nil
 		})
 	}
-	return f.open(name, func() (afero.File, error) { return f.Fs.OpenFile(name, flag, perm) })
+	return f.open(name, flag&(os.O_WRONLY|os.O_RDWR) != 0, func() (afero.File, error) { return f.Fs.OpenFile(name, flag, perm) })
 }
 
 // lazyTruncFile is an upload that replaces a file: opened without O_TRUNC,
@@ -320,7 +321,7 @@ func (f *lazyTruncFile) Close() error {
 
 // Create creates or truncates a file for writing.
 func (f sessionFs) Create(name string) (afero.File, error) {
-	return f.open(name, func() (afero.File, error) { return f.Fs.Create(name) })
+	return f.open(name, true, func() (afero.File, error) { return f.Fs.Create(name) })
 }
 
 // Mkdir creates a directory.
@@ -450,8 +451,35 @@ func clientPathError(name string, err error) error {
 // trackedFile ends its in-flight transfer when closed.
 type trackedFile struct {
 	afero.File
-	once sync.Once
-	end  func()
+	once  sync.Once
+	end   func()
+	write bool // opened for writing
+}
+
+// errSeekPastEnd refuses a REST beyond the end of a file being written: the
+// upload would make a sparse file of any size the client names (REST
+// 1000000000000, one byte: a file a terabyte long).
+var errSeekPastEnd = errors.New("restart offset beyond the end of the file")
+
+// Seek moves the file's offset, as ftpserverlib does for REST: an offset
+// before the start is refused, and, in a file being written, one past its
+// end.
+func (f *trackedFile) Seek(offset int64, whence int) (int64, error) {
+	if whence == io.SeekStart {
+		if offset < 0 {
+			return 0, errors.New("negative restart offset")
+		}
+		if f.write {
+			fi, err := f.File.Stat()
+			if err != nil {
+				return 0, err
+			}
+			if offset > fi.Size() {
+				return 0, errSeekPastEnd
+			}
+		}
+	}
+	return f.File.Seek(offset, whence)
 }
 
 // TransferError passes ftpserverlib's news of a failed transfer on to the
