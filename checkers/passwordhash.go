@@ -416,6 +416,12 @@ const MaxPasswordBytes = 1024
 // and an argon2, scrypt, yescrypt or pbkdf2 hash with a key or salt outside
 // 16 to 64 bytes and 8 to 64 bytes (a hash cut short, or dearer to check
 // than its parameters say). Comparisons are constant-time.
+//
+// bcrypt reads only a password's first 72 bytes, here as in Apache and
+// every other implementation: a bcrypt hash of a longer password also
+// verifies any password sharing those 72 bytes (Bcrypt.Hash refuses to
+// make such a hash; one made elsewhere behaves so). Prefer argon2id for
+// users with passphrases that long.
 func VerifyPassword(encoded, password string) (bool, error) {
 	info, err := parseHash(encoded)
 	if err != nil {
