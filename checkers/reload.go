@@ -66,7 +66,13 @@ type watchedFile[T any] struct {
 // changed is discarded, and an empty file changed less than
 // emptyFileGrace ago is taken for one caught between truncation and the
 // first write, so the last contents stay in use and it is read again at
-// the next use. An empty file older than that is taken as it is.
+// the next use. An empty file older than that is taken as it is. One
+// case slips through: htpasswd writes a file of more than 8 KiB in
+// pieces, and a check between two (they are microseconds apart) loads the
+// first alone: the users after it are refused until the next check (one
+// interval), though never is a removed user let in. Waiting for such a
+// file to settle would also let a user just removed in for that long;
+// writers that rename a new file into place avoid both.
 
 // fileStamp identifies a version of a file as cheaply as stat allows.
 type fileStamp struct {
