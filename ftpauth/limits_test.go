@@ -208,3 +208,60 @@ func TestRestartOffsetsStayWithinTheFile(t *testing.T) {
 		}
 	}
 }
+
+// A large write to a client that reads slowly but steadily is not cut off
+// at the data connection's idle deadline: the deadline bounds a stall, not
+// the whole write (an 8 MiB write at 10 MB/s takes 0.8 s; idle is 300 ms).
+func TestASteadyReaderIsNotCutOff(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	read := make(chan int, 1)
+	go func() {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			read <- -1
+			return
+		}
+		defer c.Close()
+		c.(*net.TCPConn).SetReadBuffer(64 << 10)
+		buf, total := make([]byte, 100<<10), 0
+		for {
+			n, err := c.Read(buf)
+			total += n
+			if err != nil {
+				read <- total
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	sc, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.(*net.TCPConn).SetWriteBuffer(64 << 10)
+	c := &trackedConn{Conn: sc, idle: 300 * time.Millisecond, end: func() {}}
+	data := make([]byte, 8<<20)
+	n, err := c.Write(data)
+	c.Close()
+	if err != nil || n != len(data) {
+		t.Fatalf("wrote %d of %d bytes: %v", n, len(data), err)
+	}
+	if got := <-read; got != len(data) {
+		t.Errorf("the client read %d of %d bytes", got, len(data))
+	}
+}
+
+// Link-local IPv6 clients count one by one: they all share fe80::/64.
+func TestPerAddressKeyOfLinkLocalClients(t *testing.T) {
+	a, b := perAddrKey(netip.MustParseAddr("fe80::1%eth0")), perAddrKey(netip.MustParseAddr("fe80::2%eth0"))
+	if a == b {
+		t.Errorf("fe80::1 and fe80::2 share the key %v", a)
+	}
+	if k := perAddrKey(netip.MustParseAddr("2001:db8:1:2::5")); k != netip.MustParseAddr("2001:db8:1:2::") {
+		t.Errorf("a global IPv6 address keys as %v, want its /64", k)
+	}
+}

@@ -1,6 +1,7 @@
 package ftpauth
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -69,7 +71,11 @@ func (l *controlListener) Accept() (net.Conn, error) {
 // (IPv4-mapped IPv6 too), or an IPv6 address's /64, which one host usually
 // holds whole and can draw any number of addresses from.
 func perAddrKey(ip netip.Addr) netip.Addr {
-	ip = ip.Unmap().WithZone("")
+	ip = ip.Unmap()
+	if ip.IsLinkLocalUnicast() {
+		return ip // each host of a link its own, zone and all: they share fe80::/64
+	}
+	ip = ip.WithZone("")
 	if ip.Is6() {
 		p, _ := ip.Prefix(64)
 		return p.Addr()
@@ -187,9 +193,10 @@ func (l *passiveListener) Close() error {
 // reading a listing held its session, and the listing's memory, for ever.
 type trackedConn struct {
 	net.Conn
-	idle time.Duration
-	once sync.Once
-	end  func()
+	idle          time.Duration
+	writeDeadline atomic.Value // time.Time: the caller's own, zero for none
+	once          sync.Once
+	end           func()
 }
 
 // Read reads with a deadline of idle from now.
@@ -198,10 +205,48 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 	return c.Conn.Read(p)
 }
 
-// Write writes with a deadline of idle from now.
+// Write writes p, failing only when idle passes without the kernel taking
+// any of it: a large write to a client that reads slowly but steadily
+// takes as long as it takes. (The kernel takes more once about a third of
+// the socket's send buffer has drained, up to a megabyte or so: a client
+// must read that much per idle.)
+// A deadline set by the caller (crypto/tls bounds its closing alert so)
+// still holds.
 func (c *trackedConn) Write(p []byte) (int, error) {
-	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.idle))
-	return c.Conn.Write(p)
+	written := 0
+	for {
+		deadline := time.Now().Add(c.idle)
+		if own, _ := c.writeDeadline.Load().(time.Time); !own.IsZero() && own.Before(deadline) {
+			deadline = own
+		}
+		_ = c.Conn.SetWriteDeadline(deadline)
+		n, err := c.Conn.Write(p[written:])
+		written += n
+		var ne net.Error
+		if err == nil || n == 0 || !errors.As(err, &ne) || !ne.Timeout() || !time.Now().Before(c.callerDeadline()) {
+			return written, err
+		}
+	}
+}
+
+// callerDeadline is the write deadline the caller set, or a time far off.
+func (c *trackedConn) callerDeadline() time.Time {
+	if own, _ := c.writeDeadline.Load().(time.Time); !own.IsZero() {
+		return own
+	}
+	return time.Now().Add(time.Hour)
+}
+
+// SetWriteDeadline records the caller's deadline, which Write keeps to.
+func (c *trackedConn) SetWriteDeadline(t time.Time) error {
+	c.writeDeadline.Store(t)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// SetDeadline records the caller's write deadline too.
+func (c *trackedConn) SetDeadline(t time.Time) error {
+	c.writeDeadline.Store(t)
+	return c.Conn.SetDeadline(t)
 }
 
 // Close closes the data connection and ends the transfer once.
