@@ -98,6 +98,7 @@ type throttleEntry struct {
 	count     int
 	windowEnd time.Time
 	blocked   time.Time // refused until then
+	lockout   bool      // blocked for reaching MaxFailures, not a backoff
 }
 
 const throttleShards = 32
@@ -155,6 +156,7 @@ func (s *MemoryThrottleStore) Attempt(ctx context.Context, keys []ThrottleKey, n
 		e.count++
 		if d := k.Rule.block(e.count); d > 0 {
 			e.blocked = now.Add(d)
+			e.lockout = e.count >= k.Rule.MaxFailures
 		}
 	}
 	return 0, nil
@@ -188,6 +190,7 @@ func (s *MemoryThrottleStore) forgiveLocked(keys []ThrottleKey, now time.Time, l
 		}
 		e.count--
 		if e.count < k.Rule.MaxFailures {
+			e.lockout = false
 			until := time.Time{}
 			if k.Rule.BaseDelay > 0 && e.count > 0 && !lift {
 				until = now.Add(k.Rule.block(e.count))
@@ -317,13 +320,23 @@ func (sh *throttleShard) insert(key string, e *throttleEntry, now time.Time) {
 }
 
 // evictBefore reports whether a is a better key to forget than b: not
-// blocked where b is, or as blocked and fewer failures.
+// locked out where b is, or as locked out and fewer failures in a window
+// still running. (A backoff's block is no reason to keep a key: with
+// BaseDelay, every key just tried has one, the flood's own included.)
 func evictBefore(a, b *throttleEntry, now time.Time) bool {
-	aBlocked, bBlocked := now.Before(a.blocked), now.Before(b.blocked)
-	if aBlocked != bBlocked {
-		return !aBlocked
+	aLocked, bLocked := a.lockout && now.Before(a.blocked), b.lockout && now.Before(b.blocked)
+	if aLocked != bLocked {
+		return !aLocked
 	}
-	return a.count < b.count
+	return liveCount(a, now) < liveCount(b, now)
+}
+
+// liveCount is e's failures in a window still running.
+func liveCount(e *throttleEntry, now time.Time) int {
+	if !now.Before(e.windowEnd) {
+		return 0
+	}
+	return e.count
 }
 
 var _ ThrottleStore = (*MemoryThrottleStore)(nil)
