@@ -349,6 +349,11 @@ func (d *Driver) PreAuthUser(cc ftpserver.ClientContext, user string) error {
 	s.mu.Lock()
 	old, oldUser := s.login, s.user
 	s.login = nil
+	if old != nil && s.loginBy != nil {
+		// Logged out: the connection must log in again in time.
+		s.authed = false
+		s.loginBy.Reset(d.opts.LoginWithin)
+	}
 	s.mu.Unlock()
 	if old != nil {
 		d.log.Info("ftp logout: USER sent again", "user", oldUser, "id", old.ID.String(), "remote", cc.RemoteAddr().String())

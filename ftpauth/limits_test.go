@@ -265,3 +265,24 @@ func TestPerAddressKeyOfLinkLocalClients(t *testing.T) {
 		t.Errorf("a global IPv6 address keys as %v, want its /64", k)
 	}
 }
+
+// USER sent again logs the connection out; it must then log in again
+// within LoginWithin, as a new one must.
+func TestUSERAgainRestartsLoginWithin(t *testing.T) {
+	f := newFixture(t, fixtureConfig{opts: Options{LoginWithin: time.Second}})
+	c := f.raw() // not rawLogin: its clean-up QUITs, on a connection closed here
+	cmd(t, c, "USER alice")
+	if code, _ := cmd(t, c, "PASS %s", testUsers["alice"]); code != 230 {
+		t.Fatalf("login: %d", code)
+	}
+	time.Sleep(1200 * time.Millisecond) // past LoginWithin: logged in, so kept
+	if code, _ := cmd(t, c, "USER bob"); code != 331 {
+		t.Fatalf("USER bob: %d", code)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	if _, err := c.Cmd("NOOP"); err == nil {
+		if _, err := c.ReadLine(); err == nil {
+			t.Fatal("a connection logged out by USER was still open 2.5 s later (LoginWithin 1 s)")
+		}
+	}
+}
