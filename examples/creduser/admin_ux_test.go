@@ -310,6 +310,17 @@ func TestCreduserFailsWhenItsOutputIsLost(t *testing.T) {
 	}
 }
 
+// pyForkToPrompt, for the Python programs below, runs the program
+// sys.argv[2:] on a pseudo-terminal fd and waits (20 s at most) until it
+// turns echo off at its password prompt.
+const pyForkToPrompt = `pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+deadline = time.time() + 20
+while termios.tcgetattr(fd)[3] & termios.ECHO and time.time() < deadline:
+    time.sleep(0.01)
+`
+
 // pyDrain defines drain(t) for the Python programs below: it reads for t
 // seconds what the pseudo-terminal fd shows.
 const pyDrain = `def drain(t):
@@ -372,13 +383,7 @@ func TestCreduserInterruptAtThePromptRestoresEcho(t *testing.T) {
 	const script = `
 import os, pty, sys, termios, time
 keys = sys.argv[1].encode().decode("unicode_escape").encode()
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
-deadline = time.time() + 20
-while termios.tcgetattr(fd)[3] & termios.ECHO and time.time() < deadline:
-    time.sleep(0.01)
-echo_during = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
+` + pyForkToPrompt + `echo_during = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
 stopped = False
 for k in keys:
     os.write(fd, bytes([k]))
@@ -457,13 +462,7 @@ print("stopped=%s echo_after=%s" % (stopped, b" -echo " not in drain(1.5)))
 		const killed = `
 import os, pty, signal, sys, termios, time
 sig = getattr(signal, sys.argv[1])
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
-deadline = time.time() + 20
-while termios.tcgetattr(fd)[3] & termios.ECHO and time.time() < deadline:
-    time.sleep(0.01)
-time.sleep(0.2)
+` + pyForkToPrompt + `time.sleep(0.2)
 os.kill(pid, sig)
 _, status = os.waitpid(pid, 0)
 code = os.waitstatus_to_exitcode(status)
