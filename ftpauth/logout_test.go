@@ -63,20 +63,22 @@ func (g *gatedAvatar) releaseOnce() { g.once.Do(func() { close(g.release) }) }
 // waitClosed waits until an upload's file is closed.
 func (g *gatedAvatar) waitClosed(t *testing.T) {
 	t.Helper()
-	select {
-	case <-g.closed:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the upload's file was never closed")
-	}
+	waitFor(t, g.closed, "the upload's file was never closed")
 }
 
 // waitWriting waits until an upload's first Write is blocked.
 func (g *gatedAvatar) waitWriting(t *testing.T) {
 	t.Helper()
+	waitFor(t, g.writing, "the upload's first Write never came")
+}
+
+// waitFor waits 5 s at most for ch to close, failing the test with never.
+func waitFor(t *testing.T, ch <-chan struct{}, never string) {
+	t.Helper()
 	select {
-	case <-g.writing:
+	case <-ch:
 	case <-time.After(5 * time.Second):
-		t.Fatal("the upload's first Write never came")
+		t.Fatal(never)
 	}
 }
 
