@@ -213,28 +213,21 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 // A deadline set by the caller (crypto/tls bounds its closing alert so)
 // still holds.
 func (c *trackedConn) Write(p []byte) (int, error) {
+	own, _ := c.writeDeadline.Load().(time.Time)
 	written := 0
 	for {
 		deadline := time.Now().Add(c.idle)
-		if own, _ := c.writeDeadline.Load().(time.Time); !own.IsZero() && own.Before(deadline) {
+		if !own.IsZero() && own.Before(deadline) {
 			deadline = own
 		}
 		_ = c.Conn.SetWriteDeadline(deadline)
 		n, err := c.Conn.Write(p[written:])
 		written += n
 		var ne net.Error
-		if err == nil || n == 0 || !errors.As(err, &ne) || !ne.Timeout() || !time.Now().Before(c.callerDeadline()) {
+		if err == nil || n == 0 || !errors.As(err, &ne) || !ne.Timeout() || deadline == own {
 			return written, err
 		}
 	}
-}
-
-// callerDeadline is the write deadline the caller set, or a time far off.
-func (c *trackedConn) callerDeadline() time.Time {
-	if own, _ := c.writeDeadline.Load().(time.Time); !own.IsZero() {
-		return own
-	}
-	return time.Now().Add(time.Hour)
 }
 
 // SetWriteDeadline records the caller's deadline, which Write keeps to.
