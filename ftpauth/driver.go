@@ -174,15 +174,15 @@ func (d *Driver) ClientConnected(cc ftpserver.ClientContext) (string, error) {
 	return d.opts.Banner, nil
 }
 
-// loginOverdue closes a control connection on which no login has
-// succeeded within Options.LoginWithin of its opening: without it, a
-// client sending NOOP now and then would hold a connection slot for ever
-// without ever giving a password.
+// loginOverdue closes a control connection that has no login
+// Options.LoginWithin after it opened (or after USER logged it out):
+// without it, a client sending NOOP now and then would hold a connection
+// slot for ever without ever giving a password.
 func (d *Driver) loginOverdue(s *session) {
 	s.mu.Lock()
-	authed := s.authed
+	loggedIn := s.login != nil
 	s.mu.Unlock()
-	if authed {
+	if loggedIn {
 		return
 	}
 	d.log.Info("ftp connection closed: no login in time", "remote", s.cc.RemoteAddr().String(), "within", d.opts.LoginWithin.String())
@@ -350,9 +350,7 @@ func (d *Driver) PreAuthUser(cc ftpserver.ClientContext, user string) error {
 	old, oldUser := s.login, s.user
 	s.login = nil
 	if old != nil && s.loginBy != nil {
-		// Logged out: the connection must log in again in time.
-		s.authed = false
-		s.loginBy.Reset(d.opts.LoginWithin)
+		s.loginBy.Reset(d.opts.LoginWithin) // logged out: log in again in time
 	}
 	s.mu.Unlock()
 	if old != nil {

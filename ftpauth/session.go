@@ -42,8 +42,7 @@ type session struct {
 	left   bool          // the client has left: ClientDisconnected ran
 	inUse  int           // open files and avatar calls under way
 	grace  *time.Timer   // bounds the wait for inUse to reach zero once left
-	authed bool          // a login has succeeded on this connection
-	// loginBy closes the connection if no login succeeds in time
+	// loginBy closes the connection if it has no login in time
 	// (Options.LoginWithin); nil without a control connection of ours.
 	loginBy *time.Timer
 
@@ -92,7 +91,6 @@ func (s *session) setLogin(l *cred.Session, user string) (old *cred.Session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, s.login, s.user = s.login, l, user
-	s.authed = true
 	return old
 }
 
