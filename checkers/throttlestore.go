@@ -301,9 +301,10 @@ func (sh *throttleShard) insert(key string, e *throttleEntry, now time.Time) {
 	}
 	if len(sh.entries) >= sh.max {
 		// Evict one of 8 keys taken at random (Go randomises map order):
-		// one that is not blocked before one that is, then the one with
-		// the fewest failures, so that flooding the store with new keys
-		// neither lifts a lockout nor wipes a count near its limit.
+		// one not locked out before one that is, then the one with the
+		// fewest failures (see evictBefore), so that flooding the store
+		// with new keys neither lifts a lockout nor wipes a count near
+		// its limit.
 		victim, sampled := "", 0
 		var worst *throttleEntry
 		for k, old := range sh.entries {
